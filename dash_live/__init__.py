@@ -1,0 +1,63 @@
+"""dash-live: real-time server push for Plotly Dash.
+
+- :class:`DashSocketIO`, a component that connects the page to Flask-SocketIO: received events
+  land in ``data-<event>`` props, losslessly and in order;
+- :func:`attach_socketio` to serve Socket.IO beside a Dash app, and :func:`push_props` to set
+  props on one tab, a room, a user's tabs or every tab, with :func:`append` and :func:`merge`
+  to stream into a prop without re-sending it.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from pathlib import Path as _Path
+
+from ._imports_ import *  # noqa: F403  (the generated component classes)
+from ._imports_ import __all__ as _components
+from .exceptions import (
+    DashLiveError,
+    InvalidEventNameError,
+    InvalidUpdateError,
+    NotAttachedError,
+    PayloadError,
+    PayloadTooLargeError,
+    TargetError,
+)
+from .protocol import append, merge
+from .push import join_room, leave_room, push_props
+from .socketio_server import LiveSocketIO, attach_socketio, session_user, user_room
+
+_package = _json.loads((_Path(__file__).parent / "package-info.json").read_text())
+__version__: str = _package["version"]
+
+__all__ = [
+    *_components,
+    "DashLiveError",
+    "InvalidEventNameError",
+    "InvalidUpdateError",
+    "LiveSocketIO",
+    "NotAttachedError",
+    "PayloadError",
+    "PayloadTooLargeError",
+    "TargetError",
+    "__version__",
+    "append",
+    "attach_socketio",
+    "join_room",
+    "leave_room",
+    "merge",
+    "push_props",
+    "session_user",
+    "user_room",
+]
+
+# Dash serves these files: the bundle (a script tag), its source map (on request, so devtools
+# find it), and the prop-type checks that Dash loads in debug mode only.
+_js_dist = [
+    {"relative_package_path": "dash_live.js", "namespace": "dash_live"},
+    {"relative_package_path": "dash_live.js.map", "namespace": "dash_live", "dynamic": True},
+    {"dev_package_path": "proptypes.js", "dev_only": True, "namespace": "dash_live"},
+]
+
+for _component in _components:
+    setattr(locals()[_component], "_js_dist", _js_dist)

@@ -1,0 +1,217 @@
+"""The dash-live wire format: prop updates and the frames that carry them. Pure, no I/O.
+
+An **update** changes one prop of one component::
+
+    [id, prop, op, value]
+
+``id`` is a component id (a string, or a dict for pattern-matching ids), ``prop`` a prop name,
+and ``op`` one of:
+
+========  ==================================================================================
+``set``   the prop becomes ``value``
+``append`` ``value`` (a string or a list) is added to the end of the current string or list
+``merge`` the keys of ``value`` (a dict) are merged into the current dict
+``patch`` ``value`` is a ``dash.Patch`` (``{"__dash_patch_update": ..., "operations": [...]}``)
+========  ==================================================================================
+
+A **batch** is a JSON array of updates, applied in order and rendered together. Over Socket.IO
+a batch is the single argument of the event ``dash-live:update``.
+
+Values are encoded as Dash encodes callback outputs (see :mod:`dash_live.serialize`).
+
+In Python, the operation is chosen by the value given for a prop:
+
+>>> updates_for("answer", {"children": append(" word"), "style": {"color": "red"}})
+[Update(id='answer', prop='children', op='append', value=' word'), Update(id='answer', prop='style', op='set', value={'color': 'red'})]
+>>> encode_batch(updates_for("answer", {"children": append(" word")}))
+'[["answer","children","append"," word"]]'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Union
+
+from .exceptions import InvalidUpdateError
+from .serialize import to_json
+
+__all__ = [
+    "UPDATE_EVENT",
+    "Append",
+    "ComponentId",
+    "Merge",
+    "Update",
+    "append",
+    "decode_batch",
+    "encode_batch",
+    "merge",
+    "updates_for",
+    "validate_component_id",
+]
+
+#: The Socket.IO event that carries a batch of updates to DashSocketIO.
+UPDATE_EVENT = "dash-live:update"
+
+Op = Literal["set", "append", "merge", "patch"]
+ComponentId = Union[str, Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Append:
+    """Marks a value to append to the prop instead of replacing it. Build it with :func:`append`."""
+
+    value: str | list[Any]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Marks a dict to merge into the prop instead of replacing it. Build it with :func:`merge`."""
+
+    value: dict[str, Any]
+
+
+def append(value: str | Sequence[Any]) -> Append:
+    """Append ``value`` to a string or list prop, without re-sending what is already there.
+
+    Strings append to strings, lists (or tuples) extend lists:
+
+    >>> append(" world")
+    Append(value=' world')
+    >>> append([4, 5])
+    Append(value=[4, 5])
+    >>> append(3)
+    Traceback (most recent call last):
+    ...
+    dash_live.exceptions.InvalidUpdateError: append() takes a str or a list, got 3 (int)
+    """
+    if isinstance(value, str):
+        return Append(value)
+    if isinstance(value, (list, tuple)):
+        return Append(list(value))
+    raise InvalidUpdateError(
+        f"append() takes a str or a list, got {value!r} ({type(value).__name__})"
+    )
+
+
+def merge(value: Mapping[str, Any]) -> Merge:
+    """Merge the keys of ``value`` into a dict prop (such as ``style``), keeping the others.
+
+    >>> merge({"color": "red"})
+    Merge(value={'color': 'red'})
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidUpdateError(f"merge() takes a dict, got {value!r} ({type(value).__name__})")
+    return Merge(dict(value))
+
+
+@dataclass(frozen=True)
+class Update:
+    """One prop change: the unit every transport carries."""
+
+    id: ComponentId
+    prop: str
+    op: Op
+    value: Any
+
+    def to_wire(self) -> list[Any]:
+        return [self.id, self.prop, self.op, self.value]
+
+
+def validate_component_id(component_id: object) -> ComponentId:
+    """Return ``component_id`` if Dash accepts it as an id, else raise naming it.
+
+    >>> validate_component_id({"type": "cell", "index": 3})
+    {'type': 'cell', 'index': 3}
+    >>> validate_component_id("")
+    Traceback (most recent call last):
+    ...
+    dash_live.exceptions.InvalidUpdateError: a component id must be a non-empty str or a dict, got ''
+    """
+    if isinstance(component_id, str) and component_id:
+        if "." in component_id:
+            raise InvalidUpdateError(
+                f"component id {component_id!r} contains '.', which Dash does not allow in ids"
+            )
+        return component_id
+    if isinstance(component_id, Mapping) and component_id:
+        for key, value in component_id.items():
+            if not isinstance(key, str) or not isinstance(value, (str, int, float, bool)):
+                raise InvalidUpdateError(
+                    f"dict id {dict(component_id)!r} must map str keys to str, number or bool "
+                    f"values; {key!r}: {value!r} is not allowed"
+                )
+        return component_id
+    raise InvalidUpdateError(
+        f"a component id must be a non-empty str or a dict, got {component_id!r}"
+    )
+
+
+def _is_patch(value: object) -> bool:
+    return type(value).__name__ == "Patch" and hasattr(value, "to_plotly_json")
+
+
+def updates_for(component_id: object, props: object) -> list[Update]:
+    """The updates that set ``props`` (a dict of prop name to value) on one component.
+
+    A value wrapped by :func:`append` or :func:`merge`, or a ``dash.Patch``, becomes that
+    operation; any other value replaces the prop.
+    """
+    cid = validate_component_id(component_id)
+    if not isinstance(props, Mapping) or not props:
+        raise InvalidUpdateError(
+            f"props for {cid!r} must be a non-empty dict of prop name to value, got {props!r}"
+        )
+    updates = []
+    for prop, value in props.items():
+        if not isinstance(prop, str) or not prop or "." in prop:
+            raise InvalidUpdateError(f"{prop!r} is not a valid prop name (for component {cid!r})")
+        if isinstance(value, Append):
+            updates.append(Update(cid, prop, "append", value.value))
+        elif isinstance(value, Merge):
+            updates.append(Update(cid, prop, "merge", value.value))
+        elif _is_patch(value):
+            updates.append(Update(cid, prop, "patch", value.to_plotly_json()))
+        else:
+            updates.append(Update(cid, prop, "set", value))
+    return updates
+
+
+def batch_from_pairs(pairs: Iterable[object]) -> list[Update]:
+    """Updates from ``[(id, props), ...]``, the batch form of ``push_props`` and ``stream_props``."""
+    updates: list[Update] = []
+    for pair in pairs:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise InvalidUpdateError(
+                f"a batch holds (component_id, props) pairs; {pair!r} is not one"
+            )
+        updates.extend(updates_for(pair[0], pair[1]))
+    if not updates:
+        raise InvalidUpdateError("a batch must hold at least one (component_id, props) pair")
+    return updates
+
+
+def encode_batch(updates: Sequence[Update]) -> str:
+    """Encode updates as the JSON array DashSocketIO and the stream client apply."""
+    return to_json([update.to_wire() for update in updates])
+
+
+def decode_batch(text: str | bytes) -> list[Update]:
+    """Decode a batch produced by :func:`encode_batch` (used by tests and tools).
+
+    >>> decode_batch('[["a","children","set","x"]]')
+    [Update(id='a', prop='children', op='set', value='x')]
+    """
+    raw = json.loads(text)
+    if not isinstance(raw, list):
+        raise InvalidUpdateError(f"a batch must be a JSON array, got {raw!r}")
+    updates = []
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 4):
+            raise InvalidUpdateError(f"an update must be [id, prop, op, value], got {item!r}")
+        cid, prop, op, value = item
+        if op not in ("set", "append", "merge", "patch"):
+            raise InvalidUpdateError(f"unknown update operation {op!r} in {item!r}")
+        updates.append(Update(validate_component_id(cid), prop, op, value))
+    return updates

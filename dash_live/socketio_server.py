@@ -1,0 +1,272 @@
+"""Attaching Socket.IO to a Dash app: :func:`attach_socketio` and :class:`LiveSocketIO`.
+
+``LiveSocketIO`` is a ``flask_socketio.SocketIO`` that
+
+- chooses its async mode from how the process really runs (gevent or eventlet only when the
+  process is monkey-patched for it, else threads), so the dev server and gunicorn both work;
+- encodes every emitted value as Dash does, once, at the call site: a value that cannot be
+  encoded or is too large raises there, naming it, instead of failing later in a worker;
+- rejects event names that no ``data-<event>`` prop could receive;
+- puts each connection of a logged-in user in that user's room, so a push can reach all of a
+  user's tabs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable
+from typing import Any, cast
+
+import flask
+from flask_socketio import SocketIO
+
+from .exceptions import InvalidEventNameError, PayloadTooLargeError
+from .protocol import UPDATE_EVENT, Update, encode_batch
+from .serialize import RawJSON, SocketJSON, to_json
+
+__all__ = [
+    "DEFAULT_MAX_PAYLOAD_BYTES",
+    "LiveSocketIO",
+    "attach_socketio",
+    "current_socketio",
+    "session_user",
+    "user_room",
+    "validate_event_name",
+]
+
+#: Default limit for one emitted message, encoded. Large enough for a sizeable table.
+DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+
+RESERVED_PREFIX = "dash-live:"
+# Names Socket.IO itself uses; a client cannot receive them as ordinary events.
+_SOCKETIO_RESERVED = {"connect", "connect_error", "disconnect", "disconnecting", "message"}
+# The event name becomes part of a Dash prop name (`data-<event>`): Dash splits prop ids at "."
+# and "@", so only a conservative alphabet is accepted.
+_EVENT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+
+Identify = Callable[[], Any]
+
+_active: LiveSocketIO | None = None
+
+
+def validate_event_name(event: object) -> str:
+    """Return ``event`` if a DashSocketIO can receive it as ``data-<event>``, else raise.
+
+    >>> validate_event_name("chat-message")
+    'chat-message'
+    >>> validate_event_name("chat.message")
+    Traceback (most recent call last):
+    ...
+    dash_live.exceptions.InvalidEventNameError: event name 'chat.message' cannot become a Dash prop 'data-chat.message': use letters, digits, '_' and '-'
+    """
+    if not isinstance(event, str) or not event:
+        raise InvalidEventNameError(f"an event name must be a non-empty str, got {event!r}")
+    if event.startswith(RESERVED_PREFIX) or event in _SOCKETIO_RESERVED:
+        raise InvalidEventNameError(
+            f"event name {event!r} is reserved (Socket.IO's own names and the "
+            f"{RESERVED_PREFIX!r} prefix)"
+        )
+    if not _EVENT_NAME.match(event):
+        raise InvalidEventNameError(
+            f"event name {event!r} cannot become a Dash prop 'data-{event}': "
+            "use letters, digits, '_' and '-'"
+        )
+    return event
+
+
+def user_room(user_id: object) -> str:
+    """The room holding every connection of one user.
+
+    >>> user_room("alice")
+    'dash-live:user:alice'
+    """
+    return f"{RESERVED_PREFIX}user:{user_id}"
+
+
+def session_user() -> str | None:
+    """The default user identity of a connection: ``session["user_id"]``, else the HTTP
+    basic-auth user name (what dash-auth's ``BasicAuth`` checks), else None (anonymous)."""
+    user = flask.session.get("user_id")
+    if user is None and flask.request.authorization is not None:
+        user = flask.request.authorization.username
+    return None if user is None else str(user)
+
+
+def _choose_async_mode() -> str:
+    # Flask-SocketIO picks gevent whenever it is importable, which breaks the threaded dev
+    # server; only a monkey-patched process can use gevent or eventlet.
+    try:
+        from gevent import monkey
+
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    except ImportError:
+        pass
+    try:
+        import eventlet.patcher
+
+        if eventlet.patcher.is_monkey_patched("socket"):
+            return "eventlet"
+    except ImportError:
+        pass
+    return "threading"
+
+
+def _holds_bytes(value: object) -> bool:
+    if isinstance(value, (bytes, bytearray)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_bytes(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_bytes(item) for item in value.values())
+    return False
+
+
+class LiveSocketIO(SocketIO):  # type: ignore[misc]
+    """A ``flask_socketio.SocketIO`` for Dash apps. Create it with :func:`attach_socketio`."""
+
+    def __init__(
+        self,
+        app: Any = None,
+        *,
+        identify: Identify | None = session_user,
+        max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(max_payload_bytes, int) or max_payload_bytes <= 0:
+            raise ValueError(f"max_payload_bytes must be a positive int, got {max_payload_bytes!r}")
+        self.identify = identify
+        self.max_payload_bytes = max_payload_bytes
+        kwargs.setdefault("json", SocketJSON)
+        kwargs.setdefault("async_mode", _choose_async_mode())
+        super().__init__(app, **kwargs)
+        if app is not None:
+            # Join user rooms even when the app registers no connect handler of its own.
+            self.on("connect")(lambda: None)
+
+    def on(self, message: str, namespace: str | None = None) -> Callable[..., Any]:
+        """Register a Socket.IO event handler, as ``flask_socketio.SocketIO.on``.
+
+        A ``connect`` handler is wrapped so that the connection first joins its user's room.
+        """
+        register = super().on(message, namespace)
+        if message != "connect":
+            return cast(Callable[..., Any], register)
+
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            takes_auth = _accepts_argument(handler)
+
+            def connect(auth: Any = None) -> Any:
+                self._join_user_room()
+                return handler(auth) if takes_auth else handler()
+
+            register(connect)
+            return handler
+
+        return decorator
+
+    def _join_user_room(self) -> None:
+        if self.identify is None:
+            return
+        user = self.identify()
+        if user is not None:
+            self.server.enter_room(flask.request.sid, user_room(user), flask.request.namespace)
+
+    def encode_arg(self, value: Any, what: str) -> Any:
+        """Encode one emitted value now, checking its size; binary values pass untouched."""
+        if isinstance(value, RawJSON) or _holds_bytes(value):
+            return value
+        encoded = RawJSON(to_json(value))
+        self.check_size(len(encoded), what)
+        return encoded
+
+    def check_size(self, size: int, what: str) -> None:
+        if size > self.max_payload_bytes:
+            raise PayloadTooLargeError(
+                f"{what} encodes to {size} bytes, over the limit of {self.max_payload_bytes} "
+                "(raise it with attach_socketio(..., max_payload_bytes=N))"
+            )
+
+    def emit(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        """Emit an event, as ``flask_socketio.SocketIO.emit``, after checking its name and
+        encoding its arguments (both raise here, at the call site, naming the bad value)."""
+        validate_event_name(event)
+        encoded = [self.encode_arg(arg, f"the payload of event {event!r}") for arg in args]
+        return super().emit(event, *encoded, **kwargs)
+
+    def emit_updates(self, updates: list[Update], **kwargs: Any) -> None:
+        """Send prop updates to DashSocketIO components (see :func:`dash_live.push_props`)."""
+        text = encode_batch(updates)
+        self.check_size(len(text), f"the update of {updates[0].id!r}")
+        super().emit(UPDATE_EVENT, RawJSON(text), **kwargs)
+
+    def run(self, app: Any, host: str | None = None, port: int | None = None, **kw: Any) -> None:
+        """Serve ``app`` (a Dash app or its Flask server), as ``flask_socketio.SocketIO.run``."""
+        super().run(getattr(app, "server", app), host=host, port=port, **kw)
+
+
+def _accepts_argument(handler: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(handler).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(
+        p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters
+    )
+
+
+def attach_socketio(
+    app: Any,
+    *,
+    identify: Identify | None = session_user,
+    max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+    **socketio_options: Any,
+) -> LiveSocketIO:
+    """Attach Socket.IO to a Dash app and return the server, ready for ``@socketio.on``.
+
+    Parameters:
+        app: the ``dash.Dash`` app (or its Flask server).
+        identify: called while a socket connects (inside its request context); returns the
+            user id whose room the connection joins, or None. Default: :func:`session_user`.
+            Pass None to keep connections anonymous.
+        max_payload_bytes: the largest encoded message a push or emit may send.
+        socketio_options: passed to ``flask_socketio.SocketIO``: ``async_mode`` (default:
+            chosen from the process), ``cors_allowed_origins`` (default: same origin only),
+            ``message_queue`` (a Redis URL for several processes), ``path``, ...
+
+    The Socket.IO endpoint lives under the app's ``routes_pathname_prefix``, where
+    DashSocketIO looks for it. Run the app as usual: ``app.run(debug=True)``,
+    ``socketio.run(app)``, or gunicorn.
+
+    Example::
+
+        >>> import dash
+        >>> app = dash.Dash(__name__)
+        >>> socketio = attach_socketio(app)
+        >>> socketio.async_mode
+        'threading'
+    """
+    server = getattr(app, "server", app)
+    if not isinstance(server, flask.Flask):
+        raise TypeError(f"attach_socketio() needs a Dash app or a Flask app, got {app!r}")
+    if "path" not in socketio_options:
+        prefix = getattr(getattr(app, "config", None), "routes_pathname_prefix", None) or "/"
+        socketio_options["path"] = prefix.lstrip("/") + "socket.io"
+    socketio = LiveSocketIO(
+        server, identify=identify, max_payload_bytes=max_payload_bytes, **socketio_options
+    )
+    global _active
+    _active = socketio
+    return socketio
+
+
+def current_socketio() -> LiveSocketIO | None:
+    """The server the last :func:`attach_socketio` call created, if any."""
+    return _active
+
+
+def reset() -> None:
+    """Forget the attached server (for tests that build several apps in one process)."""
+    global _active
+    _active = None

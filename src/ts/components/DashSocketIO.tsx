@@ -1,0 +1,138 @@
+import React, {useEffect, useRef} from 'react';
+import type {Socket} from 'socket.io-client';
+
+import {pageApplier, WireUpdate} from '../client/applier';
+import {ConnectionOptions, ConnectionState, openSocket} from '../client/connection';
+import {DashId, setProps as setAnyProps, stringifyId} from '../client/dash';
+import {EventDelivery} from '../client/events';
+
+/** Events whose names start with this prefix are dash-live's own and never reach `data-*`. */
+const RESERVED_PREFIX = 'dash-live:';
+const UPDATE_EVENT = 'dash-live:update';
+
+type Props = {
+    /** The ID used to identify this component in Dash callbacks. */
+    id?: string | {[key: string]: any};
+    /** The Socket.IO server URL. Default: the page's own origin. */
+    url?: string;
+    /** The Socket.IO namespace to connect to. Default: "/". */
+    namespace?: string;
+    /**
+     * Connection options, named as in socket.io-client: path (default: "socket.io" under the
+     * app's requests_pathname_prefix), transports (default ["polling", "websocket"]; use
+     * ["websocket"] to avoid sticky sessions), reconnection (default true),
+     * reconnectionAttempts (default unlimited), reconnectionDelay (ms, default 1000),
+     * reconnectionDelayMax (ms, default 5000), timeout, auth, query, forceNew, autoConnect,
+     * withCredentials.
+     */
+    options?: {
+        path?: string;
+        transports?: string[];
+        reconnection?: boolean;
+        reconnectionAttempts?: number;
+        reconnectionDelay?: number;
+        reconnectionDelayMax?: number;
+        timeout?: number;
+        auth?: {[key: string]: any};
+        query?: {[key: string]: string};
+        forceNew?: boolean;
+        autoConnect?: boolean;
+        withCredentials?: boolean;
+    };
+    /**
+     * Names of the Socket.IO events to listen to. Each received event X is written to the prop
+     * `data-X`, and the callbacks listening on it run once per event, in order. "*" listens to
+     * every event.
+     */
+    eventNames?: string[];
+    /**
+     * Set this prop to send an event to the server: {"event": name, "data": payload}. "data"
+     * may be omitted. Every assignment sends once, even when the value repeats.
+     */
+    emit?: {event: string; data?: any} | null;
+    /** Whether the socket is connected (read-only). */
+    connected?: boolean;
+    /** The socket ID while connected, else null (read-only). */
+    socketId?: string | null;
+    /** The last connection error, cleared on a successful connect (read-only). */
+    error?: string | null;
+    /** The number of the reconnection attempt under way; 0 while connected (read-only). */
+    reconnectAttempts?: number;
+    /** The latest payload of each event X listed in eventNames (read-only). */
+    'data-*'?: any;
+    /** Dash-assigned callback that should be called to report property changes. */
+    setProps?: (props: Record<string, any>) => void;
+};
+
+/**
+ * Connects the page to a Socket.IO server. Received events land in `data-<event>` props, props
+ * pushed from Python with `push_props` are applied directly, and `emit` sends events back.
+ */
+const DashSocketIO = (props: Props) => {
+    const {id, url, namespace = '/', options = {}, eventNames = [], emit} = props;
+
+    // Read through refs inside socket handlers, so changing these never reopens the connection
+    // and no handler is ever left behind holding an old value.
+    const setPropsRef = useRef(props.setProps);
+    setPropsRef.current = props.setProps;
+    const idRef = useRef<DashId | undefined>(id);
+    idRef.current = id;
+    const namesRef = useRef(new Set(eventNames));
+    namesRef.current = new Set(eventNames);
+    const socketRef = useRef<Socket | null>(null);
+
+    const optionsKey = JSON.stringify(options);
+    useEffect(() => {
+        const report = (state: Partial<ConnectionState>) => setPropsRef.current?.(state);
+        const delivery = new EventDelivery((event, payload) => {
+            const prop = 'data-' + event;
+            const own = idRef.current;
+            if (own === undefined) {
+                setPropsRef.current?.({[prop]: payload});
+                return '';
+            }
+            setAnyProps(own, {[prop]: payload});
+            return stringifyId(own) + '.' + prop;
+        });
+        const {socket, close} = openSocket(url, namespace, options as ConnectionOptions, report);
+        socketRef.current = socket;
+
+        socket.on(UPDATE_EVENT, (updates: WireUpdate[]) => pageApplier.push(updates));
+        socket.onAny((event: string, ...args: unknown[]) => {
+            if (event.startsWith(RESERVED_PREFIX)) {
+                return;
+            }
+            const names = namesRef.current;
+            if (names.has(event) || names.has('*')) {
+                // One argument arrives as itself; several as a list, in emit order.
+                delivery.push(event, args.length === 1 ? args[0] : args);
+            }
+        });
+        return () => {
+            socketRef.current = null;
+            delivery.dispose();
+            close();
+        };
+    }, [url, namespace, optionsKey]);
+
+    useEffect(() => {
+        const socket = socketRef.current;
+        if (!emit || !socket) {
+            return;
+        }
+        if (typeof emit.event !== 'string' || !emit.event) {
+            setPropsRef.current?.({error: `emit needs an "event" name, got ${JSON.stringify(emit)}`});
+            return;
+        }
+        // socket.io-client buffers emits made while disconnected and sends them on reconnect.
+        if ('data' in emit) {
+            socket.emit(emit.event, emit.data);
+        } else {
+            socket.emit(emit.event);
+        }
+    }, [emit]);
+
+    return null;
+};
+
+export default DashSocketIO;
