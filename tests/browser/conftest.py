@@ -1,0 +1,78 @@
+"""Headless Chromium (Debian's, never a downloaded one) driven by Playwright.
+
+Every page records console errors and uncaught exceptions; a test fails if any occurred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class PageErrors:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.messages.append(f"console: {message.text}")
+
+    def on_page_error(self, error: Exception) -> None:
+        self.messages.append(f"page error: {error}")
+
+
+@pytest.fixture
+def page_errors() -> PageErrors:
+    return PageErrors()
+
+
+@pytest.fixture
+def new_page(browser: Browser, page_errors: PageErrors) -> Iterator[Callable[[], Page]]:
+    """Open pages (each in its own context, like separate tabs of separate windows)."""
+    contexts = []
+
+    def open_page() -> Page:
+        context = browser.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", page_errors.on_console)
+        page.on("pageerror", page_errors.on_page_error)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert page_errors.messages == [], "the browser reported errors"
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Page]) -> Page:
+    return new_page()
