@@ -22,8 +22,13 @@ OUTPUTS = [
     ROOT / "dash_live" / "_imports_.py",
     ROOT / "dash_live" / "package-info.json",
 ]
-INPUTS = [ROOT / "package.json", ROOT / "package-lock.json", ROOT / "webpack.config.js",
-          ROOT / "tsconfig.json"]
+INPUTS = [
+    ROOT / "package.json",
+    ROOT / "package-lock.json",
+    ROOT / "webpack.config.js",
+    ROOT / "tsconfig.json",
+    ROOT / "scripts" / "quote-proptypes.js",
+]
 
 
 def _newest_input() -> float:
@@ -59,4 +64,10 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[misc]
             [sys.executable, "-m", "dash.development.component_generator", "./src/ts/components",
              "dash_live", "-p", "package-info.json", "--ignore", "(^|/)_"],
             cwd=ROOT, check=True,
+        )
+        # The same post-step as `npm run build:py`: quote the wildcard keys the generator leaves
+        # bare in proptypes.js (see scripts/quote-proptypes.js).
+        node = shutil.which("node") or "node"
+        subprocess.run(
+            [node, "scripts/quote-proptypes.js", "dash_live/proptypes.js"], cwd=ROOT, check=True
         )

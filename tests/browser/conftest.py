@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -40,9 +40,15 @@ def browser() -> Iterator[Browser]:
 class PageErrors:
     def __init__(self) -> None:
         self.messages: list[str] = []
+        self.allowed: tuple[str, ...] = ()
+
+    def allow(self, *fragments: str) -> None:
+        """Accept console errors containing one of ``fragments`` (e.g. the browser's own
+        network error while a test has stopped the server on purpose)."""
+        self.allowed += fragments
 
     def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" and not any(f in message.text for f in self.allowed):
             self.messages.append(f"console: {message.text}")
 
     def on_page_error(self, error: Exception) -> None:
@@ -55,13 +61,17 @@ def page_errors() -> PageErrors:
 
 
 @pytest.fixture
-def new_page(browser: Browser, page_errors: PageErrors) -> Iterator[Callable[[], Page]]:
-    """Open pages (each in its own context, like separate tabs of separate windows)."""
-    contexts = []
+def new_page(
+    browser: Browser, page_errors: PageErrors
+) -> Iterator[Callable[..., Page]]:
+    """Open a page: in a context of its own (a separate browser profile), or as another tab of
+    the context given (sharing its cookies)."""
+    contexts: list[BrowserContext] = []
 
-    def open_page() -> Page:
-        context = browser.new_context()
-        contexts.append(context)
+    def open_page(context: BrowserContext | None = None) -> Page:
+        if context is None:
+            context = browser.new_context()
+            contexts.append(context)
         page = context.new_page()
         page.on("console", page_errors.on_console)
         page.on("pageerror", page_errors.on_page_error)
@@ -74,5 +84,5 @@ def new_page(browser: Browser, page_errors: PageErrors) -> Iterator[Callable[[],
 
 
 @pytest.fixture
-def page(new_page: Callable[[], Page]) -> Page:
+def page(new_page: Callable[..., Page]) -> Page:
     return new_page()
