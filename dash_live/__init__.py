@@ -4,7 +4,9 @@
   land in ``data-<event>`` props, losslessly and in order;
 - :func:`attach_socketio` to serve Socket.IO beside a Dash app, and :func:`push_props` to set
   props on one tab, a room, a user's tabs or every tab, with :func:`append` and :func:`merge`
-  to stream into a prop without re-sending it.
+  to stream into a prop without re-sending it;
+- :func:`event_callback`, a generator callback whose ``yield stream_props(...)`` updates the
+  page as it runs, over Server-Sent Events.
 """
 
 from __future__ import annotations
@@ -23,9 +25,11 @@ from .exceptions import (
     PayloadTooLargeError,
     TargetError,
 )
+from .event_callbacks import event_callback
 from .protocol import append, merge
 from .push import join_room, leave_room, push_props
 from .socketio_server import LiveSocketIO, attach_socketio, session_user, user_room
+from .stream_updates import stream_props
 
 _package = _json.loads((_Path(__file__).parent / "package-info.json").read_text())
 __version__: str = _package["version"]
@@ -43,11 +47,13 @@ __all__ = [
     "__version__",
     "append",
     "attach_socketio",
+    "event_callback",
     "join_room",
     "leave_room",
     "merge",
     "push_props",
     "session_user",
+    "stream_props",
     "user_room",
 ]
 

@@ -5,18 +5,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 
+import dash
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from dash_live import socketio_server
+from dash_live import event_callbacks, socketio_server
+
+
+def _reset_registries() -> None:
+    socketio_server.reset()
+    event_callbacks.reset()
+    # @event_callback registers through dash.clientside_callback, which Dash keeps globally
+    # until the next app starts; a test must not hand its callbacks to the next test's app.
+    dash._callback.GLOBAL_CALLBACK_LIST.clear()
+    dash._callback.GLOBAL_CALLBACK_MAP.clear()
 
 
 @pytest.fixture(autouse=True)
 def _fresh_registry() -> Iterator[None]:
-    # attach_socketio remembers the last server for push_props; no test may see another's.
-    socketio_server.reset()
+    # Process-wide registries: no test may see another's servers or callbacks.
+    _reset_registries()
     yield
-    socketio_server.reset()
+    _reset_registries()
 
 
 class LiveServer:

@@ -1,4 +1,8 @@
-/** The dash_live bundle: sets window.dash_live.<Component> for the Dash renderer. */
+/**
+ * The dash_live bundle. The renderer finds components on window.dash_live.<Component>;
+ * startStream and cancelStream are called by the clientside callbacks @event_callback adds.
+ */
 import DashSocketIO from './components/DashSocketIO';
+import {cancelStream, startStream} from './client/stream';
 
-export {DashSocketIO};
+export {DashSocketIO, startStream, cancelStream};

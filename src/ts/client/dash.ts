@@ -92,3 +92,24 @@ export function watchState(listener: () => void): () => void {
     const unsubscribers = stores().map(s => s.subscribe(listener));
     return () => unsubscribers.forEach(unsubscribe => unsubscribe());
 }
+
+/**
+ * Show an error the way Dash shows a failed callback: in the dev-tools overlay in debug mode,
+ * and in the console (the renderer's error reducer logs every error it receives).
+ */
+export function reportError(message: string, detail?: string | null): void {
+    const list = stores();
+    if (!list.length) {
+        console.error(message);
+        return;
+    }
+    const html = detail
+        ? '<pre>' + detail.replace(/&/g, '&amp;').replace(/</g, '&lt;') + '</pre>'
+        : undefined;
+    for (const store of list) {
+        (store as unknown as {dispatch: (action: unknown) => void}).dispatch({
+            type: 'ON_ERROR',
+            payload: {type: 'backEnd', error: {message, html}},
+        });
+    }
+}

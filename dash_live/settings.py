@@ -1,0 +1,39 @@
+"""Settings of event-callback streams, read from the Flask app's config.
+
+======================================  ========  ===============================================
+``DASH_LIVE_STREAM_TIMEOUT``            60        default wall-clock limit of a stream, seconds
+``DASH_LIVE_KEEPALIVE``                 2.0       seconds of silence before a keep-alive is sent;
+                                                  bounds how long a vanished client goes unseen
+``DASH_LIVE_MAX_STREAMS_PER_CLIENT``    16        concurrent streams per client address
+``DASH_LIVE_MAX_BODY_BYTES``            1048576   largest stream request body
+======================================  ========  ===============================================
+
+Set them like any Flask setting: ``app.server.config["DASH_LIVE_STREAM_TIMEOUT"] = 300``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["StreamSettings"]
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    timeout: float = 60.0
+    keepalive: float = 2.0
+    max_streams_per_client: int = 16
+    max_body_bytes: int = 1024 * 1024
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StreamSettings:
+        return cls(
+            timeout=float(config.get("DASH_LIVE_STREAM_TIMEOUT", cls.timeout)),
+            keepalive=float(config.get("DASH_LIVE_KEEPALIVE", cls.keepalive)),
+            max_streams_per_client=int(
+                config.get("DASH_LIVE_MAX_STREAMS_PER_CLIENT", cls.max_streams_per_client)
+            ),
+            max_body_bytes=int(config.get("DASH_LIVE_MAX_BODY_BYTES", cls.max_body_bytes)),
+        )

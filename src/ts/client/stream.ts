@@ -1,0 +1,186 @@
+/**
+ * Event-callback streams in the browser: started by the clientside callback that
+ * `@event_callback` registers, read as Server-Sent Events, applied by the page applier.
+ *
+ * One stream runs per callback and set of input ids: triggering it again restarts it (as a
+ * Dash callback supersedes its previous run). `running` props are set at the start and
+ * restored at the end whatever the outcome; `reset_props` are applied here when the stream is
+ * cancelled or its connection breaks (the server sends them itself on error and timeout).
+ */
+import {pageApplier, WireUpdate} from './applier';
+import {DashId, reportError} from './dash';
+import {readEvents} from './sse';
+
+type RunningSpec = [DashId, string, unknown, unknown];
+
+export type StreamConfig = {
+    callback: string;
+    running: RunningSpec[];
+    reset: WireUpdate[];
+};
+
+type CallbackContext = {
+    inputs_list: unknown[];
+    states_list?: unknown[];
+    triggered?: {prop_id: string; value: unknown}[];
+};
+
+type Stream = {id: string; controller: AbortController; finish: (reason: string) => void};
+
+const streams = new Map<string, Stream>();
+
+function routePrefix(): string {
+    const config = document.getElementById('_dash-config');
+    try {
+        const prefix = JSON.parse(config?.textContent || '{}').requests_pathname_prefix || '/';
+        return prefix.endsWith('/') ? prefix : prefix + '/';
+    } catch {
+        return '/';
+    }
+}
+
+function newStreamId(): string {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
+}
+
+function streamKey(config: StreamConfig, context: CallbackContext): string {
+    const ids = context.inputs_list.map(entry =>
+        Array.isArray(entry) ? entry.map(e => (e as {id: unknown}).id) : (entry as {id: unknown}).id
+    );
+    return config.callback + ' ' + JSON.stringify(ids);
+}
+
+function sendCancel(streamId: string): void {
+    // keepalive lets the request outlive a page that is being closed.
+    fetch(routePrefix() + '_dash-live/cancel', {
+        method: 'POST',
+        headers: {'Content-Type': 'application/json'},
+        body: JSON.stringify({stream: streamId}),
+        keepalive: true,
+    }).catch(() => undefined);
+}
+
+function stop(key: string, reason: string): void {
+    const stream = streams.get(key);
+    if (stream) {
+        streams.delete(key);
+        sendCancel(stream.id);
+        stream.controller.abort();
+        stream.finish(reason);
+    }
+}
+
+/** Start (or restart) the stream of an event callback; called by its clientside callback. */
+export function startStream(config: StreamConfig, context: CallbackContext): void {
+    const key = streamKey(config, context);
+    stop(key, 'cancelled');
+    const id = newStreamId();
+    const controller = new AbortController();
+    let finished = false;
+    const finish = (reason: string) => {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (streams.get(key)?.id === id) {
+            streams.delete(key);
+        }
+        const after: WireUpdate[] = [];
+        if (reason === 'cancelled' || reason === 'broken') {
+            after.push(...config.reset);
+        }
+        for (const [cid, prop, , value] of config.running) {
+            after.push([cid, prop, 'set', value]);
+        }
+        if (after.length) {
+            pageApplier.push(after);
+        }
+    };
+    streams.set(key, {id, controller, finish});
+
+    if (config.running.length) {
+        pageApplier.push(config.running.map(([cid, prop, during]) => [cid, prop, 'set', during]));
+    }
+    const body = JSON.stringify({
+        callback: config.callback,
+        stream: id,
+        inputs: context.inputs_list,
+        state: context.states_list ?? [],
+        changedPropIds: (context.triggered ?? [])
+            .map(t => t.prop_id)
+            .filter(propId => propId && propId !== '.'),
+    });
+    run(body, controller, finish).catch(error => {
+        if (!controller.signal.aborted) {
+            reportError(`dash-live: the stream of ${config.callback} broke: ${error}`);
+            finish('broken');
+        }
+    });
+}
+
+async function run(
+    body: string,
+    controller: AbortController,
+    finish: (reason: string) => void
+): Promise<void> {
+    const response = await fetch(routePrefix() + '_dash-live/stream', {
+        method: 'POST',
+        headers: {'Content-Type': 'application/json', Accept: 'text/event-stream'},
+        body,
+        signal: controller.signal,
+        credentials: 'same-origin',
+    });
+    if (!response.ok || !response.body) {
+        const text = await response.text();
+        reportError(`dash-live: the stream was refused (${response.status}): ${text}`);
+        finish('broken');
+        return;
+    }
+    let ended = false;
+    await readEvents(response.body, ({event, data}) => {
+        if (event === 'update') {
+            pageApplier.push(JSON.parse(data));
+        } else if (event === 'error') {
+            const {message, traceback} = JSON.parse(data);
+            reportError(message, traceback);
+        } else if (event === 'end') {
+            ended = true;
+            finish(JSON.parse(data).reason);
+        }
+    });
+    if (!ended && !controller.signal.aborted) {
+        reportError('dash-live: the stream ended before the server finished it');
+        finish('broken');
+    }
+}
+
+/** Stop the running streams of a callback when a cancel input takes its target value. */
+export function cancelStream(
+    callback: string,
+    targets: (null | [unknown])[],
+    context: {triggered?: {prop_id: string; value: unknown}[]; inputs_list: unknown[]}
+): void {
+    const triggered = new Set((context.triggered ?? []).map(t => t.prop_id));
+    const hit = context.inputs_list.some((entry, index) => {
+        const {id, property, value} = entry as {id: DashId; property: string; value: unknown};
+        const propId =
+            (typeof id === 'string' ? id : JSON.stringify(id, Object.keys(id).sort())) +
+            '.' +
+            property;
+        if (!triggered.has(propId)) {
+            return false;
+        }
+        const target = targets[index];
+        return target === null || JSON.stringify(target[0]) === JSON.stringify(value);
+    });
+    if (!hit) {
+        return;
+    }
+    for (const key of Array.from(streams.keys())) {
+        if (key.startsWith(callback + ' ')) {
+            stop(key, 'cancelled');
+        }
+    }
+}

@@ -1,0 +1,143 @@
+"""@event_callback in a real browser: streaming, running props, context, errors, cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import dash
+from dash import ALL, Input, Output, State, ctx, dcc, html
+from playwright.sync_api import Page, expect
+
+from dash_live import append, event_callback, stream_props
+from tests.browser.conftest import PageErrors
+from tests.conftest import LiveServer
+
+TOKENS = [f"t{i} " for i in range(2000)]
+
+
+class StreamApp:
+    def __init__(self) -> None:
+        self.closed = threading.Event()
+        self.release = threading.Event()
+        app = self.app = dash.Dash(__name__)
+        app.layout = html.Div(
+            [
+                html.Button("tokens", id="tokens"),
+                html.Button("graph", id="graph-go"),
+                html.Button("slow", id="slow"),
+                html.Button("stop", id="stop"),
+                html.Button("boom", id="boom"),
+                dcc.Input(id="query", value="q1"),
+                html.Div(id="answer"),
+                html.Div(id="status"),
+                html.Div(id="trigger"),
+                html.Div(id="ticks"),
+                dcc.Graph(id="graph", figure={"data": [{"x": [], "y": [], "type": "scatter"}]}),
+                html.Div([html.Button(f"cell {i}", id={"type": "cell", "index": i}) for i in range(3)]),
+                html.Div(id="cells"),
+            ]
+        )
+        @event_callback(
+            Input("tokens", "n_clicks"),
+            State("query", "value"),
+            prevent_initial_call=True,
+            running=[(Output("tokens", "disabled"), True, False)],
+        )
+        def stream_tokens(_clicks: int, query: str) -> Iterator[object]:
+            yield stream_props("trigger", {"children": f"{ctx.triggered_id} {query}"})
+            yield stream_props("answer", {"children": ""})
+            for token in TOKENS:
+                yield stream_props("answer", {"children": append(token)})
+
+        @event_callback(Input("graph-go", "n_clicks"), prevent_initial_call=True)
+        def stream_points(_clicks: int) -> Iterator[object]:
+            for i in range(500):
+                yield stream_props("graph", {"extendData": [{"x": [[i]], "y": [[i * i]]}, [0]]})
+
+        @event_callback(
+            Input("slow", "n_clicks"),
+            prevent_initial_call=True,
+            cancel=[Input("stop", "n_clicks")],
+            reset_props={"status": {"children": "reset"}},
+        )
+        def slow(_clicks: int) -> Iterator[object]:
+            try:
+                for i in range(1000):
+                    yield stream_props("ticks", {"children": str(i)})
+                    self.release.wait(0.05)
+            finally:
+                self.closed.set()
+
+        @event_callback(Input("boom", "n_clicks"), prevent_initial_call=True)
+        def boom(_clicks: int) -> Iterator[object]:
+            yield stream_props("status", {"children": "about to fail"})
+            raise RuntimeError("secret internals")
+
+        @event_callback(Input({"type": "cell", "index": ALL}, "n_clicks"), prevent_initial_call=True)
+        def cells(clicks: list[int | None]) -> Iterator[object]:
+            yield stream_props("cells", {"children": f"{ctx.triggered_id['index']}:{clicks}"})
+
+
+def test_2000_tokens_stream_exactly_with_running_and_context(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    server = serve(StreamApp().app)
+    page.goto(server.url)
+    page.click("#tokens")
+    expect(page.locator("#answer")).to_have_text("".join(TOKENS).strip(), timeout=30_000)
+    expect(page.locator("#trigger")).to_have_text("tokens q1")
+    expect(page.locator("#tokens")).to_be_enabled()
+
+
+def test_500_extend_data_increments_are_all_plotted(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    server = serve(StreamApp().app)
+    page.goto(server.url)
+    page.click("#graph-go")
+    # Count what Plotly drew: extendData extends the traces, not the figure prop.
+    page.wait_for_function(
+        "() => document.querySelector('#graph .js-plotly-plot')?.data?.[0]?.x?.length === 500",
+        timeout=30_000,
+    )
+    plotted = page.evaluate("() => document.querySelector('#graph .js-plotly-plot').data[0].y")
+    assert plotted == [i * i for i in range(500)]
+
+
+def test_cancel_closes_the_generator_on_the_server(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    under_test = StreamApp()
+    server = serve(under_test.app)
+    page.goto(server.url)
+    page.click("#slow")
+    expect(page.locator("#ticks")).to_have_text("3", timeout=10_000)
+    page.click("#stop")
+    assert under_test.closed.wait(5), "the generator was not closed"
+    expect(page.locator("#status")).to_have_text("reset")
+
+
+def test_error_without_handler_hides_internals(
+    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer]
+) -> None:
+    page_errors.allow("failed; the server log has details")
+    server = serve(StreamApp().app)
+    page.goto(server.url)
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.click("#boom")
+    expect(page.locator("#status")).to_have_text("about to fail", timeout=10_000)
+    deadline = time.monotonic() + 10
+    while not any("failed; the server log" in m for m in messages) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert any("failed; the server log" in m for m in messages)
+    assert not any("secret internals" in m for m in messages)
+
+
+def test_pattern_matching_inputs(page: Page, serve: Callable[[object], LiveServer]) -> None:
+    server = serve(StreamApp().app)
+    page.goto(server.url)
+    page.click("#\\{\\\"index\\\"\\:1\\,\\\"type\\\"\\:\\\"cell\\\"\\}")
+    expect(page.locator("#cells")).to_have_text("1:[None, 1, None]", timeout=10_000)
