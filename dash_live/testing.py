@@ -1,0 +1,62 @@
+"""Run event callbacks in your own unit tests, without a browser or a server.
+
+>>> from dash import Input
+>>> from dash_live import event_callback, stream_props
+>>> @event_callback(Input("go", "n_clicks"))
+... def count(n_clicks):
+...     for i in range(n_clicks):
+...         yield stream_props("out", {"children": str(i)})
+>>> [u.value for u in run_event_callback(count, 2)]
+['0', '1']
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+
+from .protocol import Update
+from .runner import updates_of
+
+__all__ = ["run_event_callback"]
+
+
+def run_event_callback(
+    func: Callable[..., Any], *args: Any, triggered: Sequence[str] = ()
+) -> list[Update]:
+    """Drive the generator ``func(*args)`` to its end and return every update it yielded.
+
+    Parameters:
+        func: the function decorated with ``@event_callback`` (sync or async generator).
+        args: the values of its Inputs and States, in order.
+        triggered: prop ids (``"go.n_clicks"``) that ``dash.ctx.triggered_id`` and
+            ``ctx.triggered`` report inside the generator.
+
+    An exception raised by the generator propagates, as it would reach ``on_error``.
+    """
+    context = AttributeDict(
+        triggered_inputs=[{"prop_id": prop_id, "value": None} for prop_id in triggered],
+        inputs_list=[],
+        states_list=[],
+        outputs_list=[],
+        input_values={},
+        state_values={},
+        updated_props={},
+    )
+    token = context_value.set(context)
+    try:
+        produced = func(*args)
+        if inspect.isasyncgen(produced):
+
+            async def collect() -> list[Update]:
+                return [u async for value in produced for u in updates_of(value)]
+
+            return asyncio.run(collect())
+        return [update for value in produced for update in updates_of(value)]
+    finally:
+        context_value.reset(token)
