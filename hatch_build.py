@@ -43,7 +43,7 @@ def _outputs_fresh() -> bool:
     return min(p.stat().st_mtime for p in OUTPUTS) >= _newest_input()
 
 
-class CustomBuildHook(BuildHookInterface):  # type: ignore[misc]
+class CustomBuildHook(BuildHookInterface[Any]):
     PLUGIN_NAME = "custom"
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
@@ -61,9 +61,19 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[misc]
             subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, check=True)
         subprocess.run([npm, "run", "build:js"], cwd=ROOT, check=True)
         subprocess.run(
-            [sys.executable, "-m", "dash.development.component_generator", "./src/ts/components",
-             "dash_live", "-p", "package-info.json", "--ignore", "(^|/)_"],
-            cwd=ROOT, check=True,
+            [
+                sys.executable,
+                "-m",
+                "dash.development.component_generator",
+                "./src/ts/components",
+                "dash_live",
+                "-p",
+                "package-info.json",
+                "--ignore",
+                "(^|/)_",
+            ],
+            cwd=ROOT,
+            check=True,
         )
         # The same post-step as `npm run build:py`: quote the wildcard keys the generator leaves
         # bare in proptypes.js (see scripts/quote-proptypes.js).

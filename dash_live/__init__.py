@@ -16,6 +16,7 @@ from pathlib import Path as _Path
 
 from ._imports_ import *  # noqa: F403  (the generated component classes)
 from ._imports_ import __all__ as _components
+from .event_callbacks import event_callback
 from .exceptions import (
     DashLiveError,
     InvalidEventNameError,
@@ -25,7 +26,6 @@ from .exceptions import (
     PayloadTooLargeError,
     TargetError,
 )
-from .event_callbacks import event_callback
 from .protocol import append, merge
 from .push import join_room, leave_room, push_props
 from .socketio_server import LiveSocketIO, attach_socketio, session_user, user_room
@@ -66,4 +66,4 @@ _js_dist = [
 ]
 
 for _component in _components:
-    setattr(locals()[_component], "_js_dist", _js_dist)
+    locals()[_component]._js_dist = _js_dist

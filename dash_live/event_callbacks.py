@@ -138,7 +138,9 @@ def _check_reset(reset_props: object) -> tuple[Update, ...]:
     # Both forms are accepted: {id: props} and [(id, props), ...].
     pairs = list(reset_props.items()) if isinstance(reset_props, Mapping) else reset_props
     if not isinstance(pairs, (list, tuple)):
-        raise TypeError(f"reset_props takes {{id: props}} or [(id, props), ...], got {reset_props!r}")
+        raise TypeError(
+            f"reset_props takes {{id: props}} or [(id, props), ...], got {reset_props!r}"
+        )
     updates: list[Update] = []
     for pair in pairs:
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
@@ -151,8 +153,10 @@ def _check_reset(reset_props: object) -> tuple[Update, ...]:
 def _check_timeout(timeout: object) -> float | None:
     if timeout is None:
         return None
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (
-        0 < timeout and math.isfinite(timeout)
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not (timeout > 0 and math.isfinite(timeout))
     ):
         raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
     return float(timeout)

@@ -21,8 +21,10 @@ Values are encoded as Dash encodes callback outputs (see :mod:`dash_live.seriali
 
 In Python, the operation is chosen by the value given for a prop:
 
->>> updates_for("answer", {"children": append(" word"), "style": {"color": "red"}})
-[Update(id='answer', prop='children', op='append', value=' word'), Update(id='answer', prop='style', op='set', value={'color': 'red'})]
+>>> for update in updates_for("answer", {"children": append(" word"), "style": {"color": "red"}}):
+...     print(update.prop, update.op, update.value)
+children append  word
+style set {'color': 'red'}
 >>> encode_batch(updates_for("answer", {"children": append(" word")}))
 '[["answer","children","append"," word"]]'
 """
@@ -55,7 +57,7 @@ __all__ = [
 UPDATE_EVENT = "dash-live:update"
 
 Op = Literal["set", "append", "merge", "patch"]
-ComponentId = Union[str, Mapping[str, Any]]
+ComponentId = Union[str, Mapping[str, Any]]  # noqa: UP007 (a runtime alias on Python 3.10)
 
 
 @dataclass(frozen=True)
@@ -124,10 +126,10 @@ def validate_component_id(component_id: object) -> ComponentId:
 
     >>> validate_component_id({"type": "cell", "index": 3})
     {'type': 'cell', 'index': 3}
-    >>> validate_component_id("")
+    >>> validate_component_id("")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    dash_live.exceptions.InvalidUpdateError: a component id must be a non-empty str or a dict, got ''
+    dash_live.exceptions.InvalidUpdateError: a component id must be ... got ''
     """
     if isinstance(component_id, str) and component_id:
         if "." in component_id:
@@ -179,7 +181,7 @@ def updates_for(component_id: object, props: object) -> list[Update]:
 
 
 def batch_from_pairs(pairs: Iterable[object]) -> list[Update]:
-    """Updates from ``[(id, props), ...]``, the batch form of ``push_props`` and ``stream_props``."""
+    """Updates from ``[(id, props), ...]``: the batch form of push_props and stream_props."""
     updates: list[Update] = []
     for pair in pairs:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:

@@ -31,7 +31,7 @@ from .exceptions import InvalidUpdateError
 from .protocol import Update
 from .stream_updates import StreamProps
 
-__all__ = ["Finished", "Failed", "StreamRunner", "updates_of"]
+__all__ = ["Failed", "Finished", "StreamRunner", "updates_of"]
 
 # Enough to absorb a burst without letting a fast producer run far ahead of a slow client.
 QUEUE_SIZE = 256
@@ -57,8 +57,10 @@ def updates_of(value: object) -> tuple[Update, ...]:
     """The updates of one yielded value: a ``stream_props(...)`` or a list of them."""
     if isinstance(value, StreamProps):
         return value.updates
-    if isinstance(value, (list, tuple)) and value and all(
-        isinstance(item, StreamProps) for item in value
+    if (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(item, StreamProps) for item in value)
     ):
         return tuple(update for item in value for update in item.updates)
     raise InvalidUpdateError(
@@ -103,7 +105,7 @@ class StreamRunner:
 
     def _drive(self) -> None:
         try:
-            produced = self._func(*self._args)
+            produced: Any = self._func(*self._args)
             if inspect.isasyncgen(produced):
                 asyncio.run(self._drive_async(produced))
             else:

@@ -55,10 +55,10 @@ def validate_event_name(event: object) -> str:
 
     >>> validate_event_name("chat-message")
     'chat-message'
-    >>> validate_event_name("chat.message")
+    >>> validate_event_name("chat.message")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    dash_live.exceptions.InvalidEventNameError: event name 'chat.message' cannot become a Dash prop 'data-chat.message': use letters, digits, '_' and '-'
+    dash_live.exceptions.InvalidEventNameError: event name 'chat.message' cannot become ...
     """
     if not isinstance(event, str) or not event:
         raise InvalidEventNameError(f"an event name must be a non-empty str, got {event!r}")
@@ -171,7 +171,9 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
             return
         user = self.identify()
         if user is not None:
-            self.server.enter_room(flask.request.sid, user_room(user), flask.request.namespace)
+            # Flask-SocketIO sets sid and namespace on the request of a Socket.IO event.
+            request: Any = flask.request
+            self.server.enter_room(request.sid, user_room(user), request.namespace)
 
     def encode_arg(self, value: Any, what: str) -> Any:
         """Encode one emitted value now, checking its size; binary values pass untouched."""

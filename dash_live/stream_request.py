@@ -60,9 +60,7 @@ def _pattern(dep: Input | State) -> Any:
 
 def _multi(dep: Input | State) -> bool:
     pattern = _pattern(dep)
-    return isinstance(pattern, dict) and any(
-        any(v == w for w in _MULTI) for v in pattern.values()
-    )
+    return isinstance(pattern, dict) and any(any(v == w for w in _MULTI) for v in pattern.values())
 
 
 def _matches(pattern: object, concrete: object, matched: dict[str, Any]) -> bool:
@@ -74,12 +72,11 @@ def _matches(pattern: object, concrete: object, matched: dict[str, Any]) -> bool
         got = concrete[key]
         if not isinstance(got, (str, int, float, bool)):
             return False
-        if _is_wildcard(want):
-            if want == MATCH:
-                # Every MATCH in one request must stand for the same value.
-                if matched.setdefault(key, got) != got:
-                    return False
-        elif want != got:
+        if want == MATCH:
+            # Every MATCH in one request must stand for the same value.
+            if matched.setdefault(key, got) != got:
+                return False
+        elif not _is_wildcard(want) and want != got:
             return False
     return True
 
@@ -105,7 +102,7 @@ def _check_list(deps: Sequence[Input | State], given: object, name: str) -> list
             f"{name} must be a list of {len(deps)} entries, one per declared dependency"
         )
     matched: dict[str, Any] = {}
-    for index, (dep, entry) in enumerate(zip(deps, given)):
+    for index, (dep, entry) in enumerate(zip(deps, given, strict=True)):
         where = f"{name}[{index}]"
         if _multi(dep):
             if not isinstance(entry, list) or len(entry) > 10_000:

@@ -35,7 +35,7 @@ from .settings import StreamSettings
 from .sse import KEEP_ALIVE, EndReason, end_event, error_event, update_event
 from .stream_request import StreamRequest, StreamRequestError, parse_stream_request
 
-__all__ = ["STREAM_ROUTE", "CANCEL_ROUTE", "ensure_routes", "live_streams"]
+__all__ = ["CANCEL_ROUTE", "STREAM_ROUTE", "ensure_routes", "live_streams"]
 
 STREAM_ROUTE = "_dash-live/stream"
 CANCEL_ROUTE = "_dash-live/cancel"
@@ -120,9 +120,7 @@ def _callback_context(request: StreamRequest) -> AttributeDict:
     return g
 
 
-def _error_frames(
-    spec: EventCallback, error: BaseException, debug: bool
-) -> Iterator[str]:
+def _error_frames(spec: EventCallback, error: BaseException, debug: bool) -> Iterator[str]:
     logger.error(
         "event callback %s failed", spec.key, exc_info=(type(error), error, error.__traceback__)
     )

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, cast
 
 import dash
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from dash_live import event_callbacks, socketio_server
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 
 def _reset_registries() -> None:
@@ -33,7 +37,8 @@ class LiveServer:
     """A WSGI app served on 127.0.0.1 by a threaded Werkzeug server in this process."""
 
     def __init__(self, wsgi_app: object) -> None:
-        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        app = cast("WSGIApplication", wsgi_app)
+        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

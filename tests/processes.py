@@ -28,7 +28,9 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
                 return
         except OSError:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s") from None
+                raise TimeoutError(
+                    f"nothing listens on 127.0.0.1:{port} after {timeout} s"
+                ) from None
             time.sleep(0.05)  # polling a port that is not open yet; not synchronising a race
 
 

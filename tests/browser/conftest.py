@@ -61,9 +61,7 @@ def page_errors() -> PageErrors:
 
 
 @pytest.fixture
-def new_page(
-    browser: Browser, page_errors: PageErrors
-) -> Iterator[Callable[..., Page]]:
+def new_page(browser: Browser, page_errors: PageErrors) -> Iterator[Callable[..., Page]]:
     """Open a page: in a context of its own (a separate browser profile), or as another tab of
     the context given (sharing its cookies)."""
     contexts: list[BrowserContext] = []

@@ -32,7 +32,8 @@ class ComponentApp:
 
         @socketio.on("echo")
         def echo(data: object) -> None:
-            push_props("echo-log", {"children": append(f"{data};")}, to=flask.request.sid)
+            sid = flask.request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
+            push_props("echo-log", {"children": append(f"{data};")}, to=sid)
 
         @socketio.on("disconnect")
         def on_disconnect(*_reason: object) -> None:
@@ -86,7 +87,9 @@ class ComponentApp:
             prevent_initial_call=True,
         )
         app.clientside_callback(
-            "() => []", Output("holder", "children"), Input("remove", "n_clicks"),
+            "() => []",
+            Output("holder", "children"),
+            Input("remove", "n_clicks"),
             prevent_initial_call=True,
         )
 
@@ -118,7 +121,9 @@ def connected(page: Page, server: LiveServer) -> None:
     expect(page.locator("#sid")).not_to_have_text("", timeout=15_000)
 
 
-def test_changing_event_names_resubscribes(page: Page, serve: Callable[[object], LiveServer]) -> None:
+def test_changing_event_names_resubscribes(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
     server = serve(ComponentApp().app)
     connected(page, server)
     page.click("#fire")
@@ -134,7 +139,9 @@ def test_changing_event_names_resubscribes(page: Page, serve: Callable[[object],
     expect(page.locator("#zeta-log")).to_have_text("1,2")
 
 
-def test_emit_prop_sends_every_assignment(page: Page, serve: Callable[[object], LiveServer]) -> None:
+def test_emit_prop_sends_every_assignment(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
     server = serve(ComponentApp().app)
     connected(page, server)
     page.click("#send")

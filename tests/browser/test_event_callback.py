@@ -35,10 +35,13 @@ class StreamApp:
                 html.Div(id="trigger"),
                 html.Div(id="ticks"),
                 dcc.Graph(id="graph", figure={"data": [{"x": [], "y": [], "type": "scatter"}]}),
-                html.Div([html.Button(f"cell {i}", id={"type": "cell", "index": i}) for i in range(3)]),
+                html.Div(
+                    [html.Button(f"cell {i}", id={"type": "cell", "index": i}) for i in range(3)]
+                ),
                 html.Div(id="cells"),
             ]
         )
+
         @event_callback(
             Input("tokens", "n_clicks"),
             State("query", "value"),
@@ -75,7 +78,9 @@ class StreamApp:
             yield stream_props("status", {"children": "about to fail"})
             raise RuntimeError("secret internals")
 
-        @event_callback(Input({"type": "cell", "index": ALL}, "n_clicks"), prevent_initial_call=True)
+        @event_callback(
+            Input({"type": "cell", "index": ALL}, "n_clicks"), prevent_initial_call=True
+        )
         def cells(clicks: list[int | None]) -> Iterator[object]:
             yield stream_props("cells", {"children": f"{ctx.triggered_id['index']}:{clicks}"})
 
@@ -139,5 +144,5 @@ def test_error_without_handler_hides_internals(
 def test_pattern_matching_inputs(page: Page, serve: Callable[[object], LiveServer]) -> None:
     server = serve(StreamApp().app)
     page.goto(server.url)
-    page.click("#\\{\\\"index\\\"\\:1\\,\\\"type\\\"\\:\\\"cell\\\"\\}")
+    page.click('#\\{\\"index\\"\\:1\\,\\"type\\"\\:\\"cell\\"\\}')
     expect(page.locator("#cells")).to_have_text("1:[None, 1, None]", timeout=10_000)

@@ -4,6 +4,7 @@ initial calls, async generators, path prefixes and declaration after Dash()."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 
@@ -83,7 +84,9 @@ def test_error_in_debug_mode_reaches_the_dev_tools(
         yield stream_props("out", {"children": "row 1"})
         raise ValueError("bad row 3")
 
-    app.enable_dev_tools(debug=True, dev_tools_hot_reload=False, dev_tools_disable_version_check=True)
+    app.enable_dev_tools(
+        debug=True, dev_tools_hot_reload=False, dev_tools_disable_version_check=True
+    )
     server = serve(app)
     page.goto(server.url)
     page.click("#go")
@@ -181,13 +184,12 @@ def test_initial_call_async_generator_and_normal_callbacks_alongside(
         for i in range(3):
             await asyncio.sleep(0.01)
             yield stream_props("out", {"children": f"async {i}"})
-        try:
+        with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(gate.wait(), 30)  # stays open: a long-running stream
-        except asyncio.TimeoutError:
-            pass
 
-    @app.callback(Output("normal-out", "children"), Input("normal", "n_clicks"),
-                  prevent_initial_call=True)
+    @app.callback(
+        Output("normal-out", "children"), Input("normal", "n_clicks"), prevent_initial_call=True
+    )
     def normal(clicks: int) -> str:
         return f"normal {clicks}"
 

@@ -95,6 +95,4 @@ def test_identical_payloads_each_trigger_the_server_callback(
     server = serve(burst_app(0))
     open_connected(page, server)
     page.click("#same")
-    expect(page.locator("#server-log")).to_have_text(
-        ",".join(["{'v': 1}"] * 3), timeout=20_000
-    )
+    expect(page.locator("#server-log")).to_have_text(",".join(["{'v': 1}"] * 3), timeout=20_000)

@@ -110,7 +110,9 @@ def connected(page: Page, server: LiveServer) -> None:
     expect(page.locator("#sid")).not_to_have_text("", timeout=15_000)
 
 
-def test_append_streams_5000_words_exactly(page: Page, serve: Callable[[object], LiveServer]) -> None:
+def test_append_streams_5000_words_exactly(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
     server = serve(push_app())
     connected(page, server)
     page.click("#stream")
@@ -118,7 +120,9 @@ def test_append_streams_5000_words_exactly(page: Page, serve: Callable[[object],
     expect(page.locator("#done")).to_have_text("streamed")
 
 
-def test_merge_patch_batch_and_dash_values(page: Page, serve: Callable[[object], LiveServer]) -> None:
+def test_merge_patch_batch_and_dash_values(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
     server = serve(push_app())
     connected(page, server)
     page.click("#kinds")
@@ -131,18 +135,14 @@ def test_merge_patch_batch_and_dash_values(page: Page, serve: Callable[[object],
     title = page.locator("#values").get_attribute("title")
     # A title attribute renders the object as text; check the serialised values via the store.
     assert title is not None
-    values = page.evaluate(
-        "() => window.dash_component_api.getLayout('values').props.title"
-    )
+    values = page.evaluate("() => window.dash_component_api.getLayout('values').props.title")
     assert values == {
         "array": [0, 1, 2],
         "nan": None,
         "when": "2026-11-22T12:30:00",
         "column": [1.5, None],
     }
-    expect(page.locator("#\\{\\\"index\\\"\\:1\\,\\\"type\\\"\\:\\\"cell\\\"\\}")).to_have_text(
-        "dict id"
-    )
+    expect(page.locator('#\\{\\"index\\"\\:1\\,\\"type\\"\\:\\"cell\\"\\}')).to_have_text("dict id")
 
 
 def test_push_from_a_background_thread(page: Page, serve: Callable[[object], LiveServer]) -> None:
