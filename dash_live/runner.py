@@ -25,7 +25,7 @@ import queue
 import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .exceptions import InvalidUpdateError
 from .protocol import Update
@@ -107,7 +107,7 @@ class StreamRunner:
         try:
             produced: Any = self._func(*self._args)
             if inspect.isasyncgen(produced):
-                asyncio.run(self._drive_async(produced))
+                asyncio.run(self._drive_async(cast("AsyncGenerator[Any, None]", produced)))
             else:
                 self._drive_sync(produced)
         except Exception as error:  # reported to the client, logged by the response side
