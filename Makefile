@@ -7,7 +7,7 @@ BUNDLE := dash_live/dash_live.js
 TS_SOURCES := $(shell find src -type f) package.json package-lock.json webpack.config.js tsconfig.json scripts/quote-proptypes.js
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint typecheck unit browser bench build system clean
+.PHONY: demo test lint typecheck unit bench build system clean
 
 demo: $(INSTALLED) $(BUNDLE)
 	$(PY) examples/showcase/app.py
@@ -26,7 +26,7 @@ unit: $(INSTALLED) $(BUNDLE)
 	$(PY) -m pytest tests/unit
 
 bench: $(INSTALLED) $(BUNDLE) system
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/bench_delivery.py
 
 build: $(BUNDLE)
 
