@@ -30,7 +30,7 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dash_live import (  # noqa: E402
+from dash_live import (
     DashSocketIO,
     append,
     attach_socketio,
@@ -39,7 +39,7 @@ from dash_live import (  # noqa: E402
     socketio_server,
     stream_props,
 )
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
 
 REPEAT = 3
 EVENTS = 1000
@@ -132,9 +132,8 @@ def main() -> None:
         "stream": "".join(TOKENS),
         "reference": "".join(TOKENS),
     }
-    print(
-        f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    python = platform.python_version()
+    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {python}")
     print(f"dash {dash.__version__}; median of {REPEAT} runs; click to complete text on the page")
     results: dict[str, float] = {}
     try:
@@ -144,7 +143,7 @@ def main() -> None:
             page.goto(url)
             for name, text in expected.items():
                 runs = [timed(page, name, text) for _ in range(REPEAT)]
-                print(name, ["%.2f" % r for r in runs], flush=True)
+                print(name, [f"{r:.2f}" for r in runs], flush=True)
                 results[name] = statistics.median(runs)
             browser.close()
     finally:
