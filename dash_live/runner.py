@@ -19,6 +19,7 @@ set, so ``dash.ctx`` works inside the generator.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import inspect
 import queue
@@ -96,7 +97,10 @@ class StreamRunner:
         self.cancelled.set()
         loop, task = self._loop, self._task
         if loop is not None and task is not None:
-            loop.call_soon_threadsafe(task.cancel)
+            # The loop may close between our read and this call: the task has then finished,
+            # so there is nothing left to cancel.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(task.cancel)
 
     # The worker side.
 
@@ -143,6 +147,8 @@ class StreamRunner:
         except asyncio.CancelledError:
             pass
         finally:
+            # Forget the loop before asyncio.run closes it, so a late cancel() skips it.
+            self._loop = self._task = None
             await generator.aclose()
 
     def _put(self, item: Item) -> bool:

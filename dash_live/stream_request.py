@@ -86,8 +86,8 @@ def _check_entry(dep: Input | State, entry: object, matched: dict[str, Any], whe
         raise StreamRequestError(f"{where}: expected {{id, property, value}}, got {entry!r}")
     if entry.get("property") != dep.component_property:
         raise StreamRequestError(
-            f"{where}: property {entry.get('property')!r} is not the declared "
-            f"{dep.component_property!r}"
+            f"{where}: {entry.get('id')!r}.{entry.get('property')!r} is not the declared "
+            f"{stringify_id(_pattern(dep))!r}.{dep.component_property!r}"
         )
     if not _matches(_pattern(dep), entry.get("id"), matched):
         raise StreamRequestError(
