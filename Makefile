@@ -45,13 +45,18 @@ $(BUNDLE): $(TS_SOURCES) node_modules/.package-lock.json $(INSTALLED)
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npm run build
 	touch $@
 
-# Browser tests drive Debian's Chromium; install it when missing and we may (root).
+# Browser tests drive Debian's Chromium and the scale-out tests a real redis-server: install the
+# Debian packages when missing and we may (root).
+SYSTEM_PACKAGES := $(CHROMIUM):chromium /usr/bin/redis-server:redis-server
 system:
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+		[ -x "$${entry%%:*}" ] || missing="$$missing $${entry##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 		else \
-			echo "Chromium is missing: install Debian's 'chromium' package (as root)"; exit 1; \
+			echo "Missing Debian packages:$$missing (install them as root)"; exit 1; \
 		fi; \
 	fi
 

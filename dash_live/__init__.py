@@ -21,6 +21,7 @@ from .exceptions import (
     DashLiveError,
     InvalidEventNameError,
     InvalidUpdateError,
+    MessageQueueError,
     NotAttachedError,
     PayloadError,
     PayloadTooLargeError,
@@ -28,7 +29,13 @@ from .exceptions import (
 )
 from .protocol import append, merge
 from .push import join_room, leave_room, push_props
-from .socketio_server import LiveSocketIO, attach_socketio, session_user, user_room
+from .socketio_server import (
+    LiveSocketIO,
+    attach_socketio,
+    connect_message_queue,
+    session_user,
+    user_room,
+)
 from .stream_updates import stream_props
 
 _package = _json.loads((_Path(__file__).parent / "package-info.json").read_text())
@@ -40,6 +47,7 @@ __all__ = [
     "InvalidEventNameError",
     "InvalidUpdateError",
     "LiveSocketIO",
+    "MessageQueueError",
     "NotAttachedError",
     "PayloadError",
     "PayloadTooLargeError",
@@ -47,6 +55,7 @@ __all__ = [
     "__version__",
     "append",
     "attach_socketio",
+    "connect_message_queue",
     "event_callback",
     "join_room",
     "leave_room",

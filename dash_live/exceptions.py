@@ -33,3 +33,7 @@ class TargetError(DashLiveError, ValueError):
 
 class NotAttachedError(DashLiveError, RuntimeError):
     """A push was attempted before Socket.IO was attached to an app or configured."""
+
+
+class MessageQueueError(DashLiveError, ConnectionError):
+    """A push could not be handed to the message queue (Redis) shared by several processes."""

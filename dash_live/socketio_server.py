@@ -22,6 +22,7 @@ import flask
 from flask_socketio import SocketIO
 
 from .exceptions import InvalidEventNameError, PayloadTooLargeError
+from .message_queue import LiveRedisManager, check_redis_url, redis_url_from
 from .protocol import UPDATE_EVENT, Update, encode_batch
 from .serialize import RawJSON, SocketJSON, to_json
 
@@ -29,6 +30,7 @@ __all__ = [
     "DEFAULT_MAX_PAYLOAD_BYTES",
     "LiveSocketIO",
     "attach_socketio",
+    "connect_message_queue",
     "current_socketio",
     "session_user",
     "user_room",
@@ -223,6 +225,7 @@ def attach_socketio(
     *,
     identify: Identify | None = session_user,
     max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+    redis_url: str | None = None,
     **socketio_options: Any,
 ) -> LiveSocketIO:
     """Attach Socket.IO to a Dash app and return the server, ready for ``@socketio.on``.
@@ -233,9 +236,13 @@ def attach_socketio(
             user id whose room the connection joins, or None. Default: :func:`session_user`.
             Pass None to keep connections anonymous.
         max_payload_bytes: the largest encoded message a push or emit may send.
+        redis_url: a Redis URL shared by every process that serves or pushes (gunicorn workers,
+            instances, job processes); default: the ``DASH_LIVE_REDIS_URL`` Flask setting or
+            environment variable; None of them: this process alone. See
+            :mod:`dash_live.message_queue`.
         socketio_options: passed to ``flask_socketio.SocketIO``: ``async_mode`` (default:
             chosen from the process), ``cors_allowed_origins`` (default: same origin only),
-            ``message_queue`` (a Redis URL for several processes), ``path``, ...
+            ``path``, ...
 
     The Socket.IO endpoint lives under the app's ``routes_pathname_prefix``, where
     DashSocketIO looks for it. Run the app as usual: ``app.run(debug=True)``,
@@ -255,6 +262,9 @@ def attach_socketio(
     if "path" not in socketio_options:
         prefix = getattr(getattr(app, "config", None), "routes_pathname_prefix", None) or "/"
         socketio_options["path"] = prefix.lstrip("/") + "socket.io"
+    url = check_redis_url(redis_url) if redis_url is not None else redis_url_from(server.config)
+    if url is not None and "client_manager" not in socketio_options:
+        socketio_options["client_manager"] = LiveRedisManager(url)
     socketio = LiveSocketIO(
         server, identify=identify, max_payload_bytes=max_payload_bytes, **socketio_options
     )
@@ -263,8 +273,40 @@ def attach_socketio(
     return socketio
 
 
+def connect_message_queue(
+    redis_url: str | None = None, *, max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES
+) -> LiveSocketIO:
+    """A write-only Socket.IO emitter for a process that serves no app (a job, a scheduler).
+
+    It publishes through Redis to the processes that serve the pages; ``push_props`` uses it
+    (and :func:`push_props` creates one by itself from ``DASH_LIVE_REDIS_URL`` when this
+    process attached no app). Nothing connects to Redis until the first push.
+
+    Example::
+
+        >>> emitter = connect_message_queue("redis://127.0.0.1:6379/0")
+        >>> emitter.server.manager.write_only
+        True
+    """
+    url = check_redis_url(redis_url) if redis_url is not None else redis_url_from()
+    if url is None:
+        raise ValueError(
+            "connect_message_queue() needs a Redis URL: pass one or set DASH_LIVE_REDIS_URL"
+        )
+    return LiveSocketIO(
+        None,
+        max_payload_bytes=max_payload_bytes,
+        message_queue=url,
+        client_manager=LiveRedisManager(url, write_only=True),
+    )
+
+
 def current_socketio() -> LiveSocketIO | None:
-    """The server the last :func:`attach_socketio` call created, if any."""
+    """The server the last :func:`attach_socketio` call created, if any; in a process with no
+    app but ``DASH_LIVE_REDIS_URL`` set, an emitter publishing through that Redis."""
+    global _active
+    if _active is None and redis_url_from() is not None:
+        _active = connect_message_queue()
     return _active
 
 

@@ -37,10 +37,13 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 class ServerProcess:
     """``python -m <module> <port>`` in a child process, stopped by its PID."""
 
-    def __init__(self, module: str, port: int, *args: str) -> None:
+    def __init__(
+        self, module: str, port: int, *args: str, env: dict[str, str] | None = None
+    ) -> None:
         self.module = module
         self.port = port
         self.args = args
+        self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -48,7 +51,7 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> ServerProcess:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.module, str(self.port), *self.args], cwd=ROOT, env=env
         )

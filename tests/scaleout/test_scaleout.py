@@ -1,0 +1,263 @@
+"""Several server processes sharing one real redis-server, and pushes from other processes.
+
+Each test starts its own ``redis-server`` and server processes on free loopback ports and stops
+them by PID. Clients are real python-socketio clients over WebSocket.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+import socketio
+
+from dash_live.message_queue import CHANNEL
+from tests.processes import ROOT, ServerProcess, free_port, wait_for_port
+from tests.scaleout.redis_server import RedisServer
+
+WAIT = 30.0  # seconds any single condition may take before the test fails
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.cleanup()
+
+
+class Tab:
+    """A Socket.IO client standing for one browser tab: collects its ``dash-live:update``s."""
+
+    def __init__(self, url: str) -> None:
+        self.updates: queue.Queue[list[Any]] = queue.Queue()
+        self.disconnected = queue.Queue[str]()
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("dash-live:update", self.updates.put)
+        self.client.on("disconnect", lambda *reason: self.disconnected.put("gone"))
+        self.client.connect(url, transports=["websocket"], wait_timeout=WAIT)
+        self.pid: int = self.client.call("whoami", timeout=WAIT)
+
+    def join(self, room: str) -> None:
+        assert self.client.call("join", room, timeout=WAIT) == room
+
+    def next_update(self) -> list[Any]:
+        try:
+            return self.updates.get(timeout=WAIT)
+        except queue.Empty:
+            raise AssertionError(f"no update reached the tab on process {self.pid}") from None
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+@pytest.fixture
+def tabs() -> Iterator[Callable[[str], Tab]]:
+    opened: list[Tab] = []
+
+    def open_tab(url: str) -> Tab:
+        tab = Tab(url)
+        opened.append(tab)
+        return tab
+
+    yield open_tab
+    for tab in opened:
+        tab.close()
+
+
+def wait_for_subscribers(redis_url: str, count: int) -> None:
+    """Wait until ``count`` processes listen on the Socket.IO channel: Redis pub/sub does not
+    keep messages for a subscriber that has not subscribed yet."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        deadline = time.monotonic() + WAIT
+        while True:
+            listening = dict(client.pubsub_numsub(CHANNEL)).get(CHANNEL.encode(), 0)
+            if listening >= count:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{listening} of {count} processes subscribed to Redis")
+            time.sleep(0.05)  # polling Redis for a state; not synchronising a race
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def workers(redis_server: RedisServer) -> Iterator[Callable[[], ServerProcess]]:
+    """Dev-server processes of tests.scaleout.app, all on the same Redis."""
+    started: list[ServerProcess] = []
+
+    def start() -> ServerProcess:
+        worker = ServerProcess(
+            "tests.scaleout.app", free_port(), env={"DASH_LIVE_REDIS_URL": redis_server.url}
+        )
+        started.append(worker.start())
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def publish(redis_url: str, room: str, text: str) -> subprocess.CompletedProcess[str]:
+    """Push from a separate process that serves no app."""
+    return subprocess.run(
+        [sys.executable, "-m", "tests.scaleout.publish", room, text],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DASH_LIVE_REDIS_URL": redis_url},
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+
+
+def news(text: str) -> list[list[Any]]:
+    return [["news", "children", "set", text]]
+
+
+def test_a_room_message_from_another_process_reaches_clients_of_both_workers(
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[[str], Tab]
+) -> None:
+    first, second = workers(), workers()
+    on_first, on_second, outsider = tabs(first.url), tabs(second.url), tabs(second.url)
+    assert on_first.pid != on_second.pid
+    on_first.join("news-room")
+    on_second.join("news-room")
+    wait_for_subscribers(redis_server.url, 2)
+
+    assert publish(redis_server.url, "news-room", "hello").returncode == 0
+    assert publish(redis_server.url, "*", "to everyone").returncode == 0
+
+    assert on_first.next_update() == news("hello")
+    assert on_second.next_update() == news("hello")
+    # One channel, delivered in order: the outsider's first update is the broadcast, so it
+    # never got the room message.
+    assert outsider.next_update() == news("to everyone")
+    assert on_first.next_update() == news("to everyone")
+
+
+def test_a_job_process_streams_progress_to_the_tab_that_started_it(
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[[str], Tab]
+) -> None:
+    first, second = workers(), workers()
+    mine, theirs = tabs(first.url), tabs(second.url)
+    wait_for_subscribers(redis_server.url, 2)
+
+    mine.client.call("start-job", 60, timeout=WAIT)
+    theirs.client.call("start-job", 40, timeout=WAIT)
+
+    assert [mine.next_update() for _ in range(60)] == [
+        [["progress", "children", "set", f"{step}/60"]] for step in range(1, 61)
+    ]
+    assert [theirs.next_update() for _ in range(40)] == [
+        [["progress", "children", "set", f"{step}/40"]] for step in range(1, 41)
+    ]
+
+
+def test_killing_one_worker_does_not_disturb_the_clients_of_the_other(
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[[str], Tab]
+) -> None:
+    doomed, survivor = workers(), workers()
+    on_doomed, on_survivor = tabs(doomed.url), tabs(survivor.url)
+    on_doomed.join("room")
+    on_survivor.join("room")
+    wait_for_subscribers(redis_server.url, 2)
+
+    doomed.stop()
+    assert on_doomed.disconnected.get(timeout=WAIT) == "gone"
+
+    assert publish(redis_server.url, "room", "still here").returncode == 0
+    assert on_survivor.next_update() == news("still here")
+    assert on_survivor.client.connected
+    assert on_survivor.disconnected.empty()
+
+
+def test_a_redis_restart_is_survived_with_a_clear_error_meanwhile(
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[[str], Tab]
+) -> None:
+    first, second = workers(), workers()
+    on_first, on_second = tabs(first.url), tabs(second.url)
+    on_first.join("room")
+    on_second.join("room")
+    wait_for_subscribers(redis_server.url, 2)
+
+    redis_server.stop()
+    refused = publish(redis_server.url, "room", "lost")
+    assert refused.returncode == 3
+    assert "could not publish to the Redis message queue" in refused.stderr
+    assert redis_server.url in refused.stderr
+
+    redis_server.start()
+    # The workers' listeners reconnect with a backoff of their own (1 s, 2 s, 4 s, ...).
+    wait_for_subscribers(redis_server.url, 2)
+    assert publish(redis_server.url, "room", "back").returncode == 0
+    assert on_first.next_update() == news("back")
+    assert on_second.next_update() == news("back")
+    # The Socket.IO connections never depended on Redis.
+    assert on_first.client.connected
+    assert on_second.client.connected
+    assert on_first.disconnected.empty()
+    assert on_second.disconnected.empty()
+
+
+class Gunicorn:
+    """gunicorn with several gevent workers on one port, stopped by PID."""
+
+    def __init__(self, redis_url: str, workers: int) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn",
+                "--bind", f"127.0.0.1:{self.port}",
+                "--worker-class", "gevent",
+                "--workers", str(workers),
+                "--graceful-timeout", "2",
+                "tests.scaleout.app:server",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "DASH_LIVE_REDIS_URL": redis_url},
+        )  # fmt: skip
+        wait_for_port(self.port)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def test_gunicorn_gevent_workers_share_rooms_over_websocket_only(
+    redis_server: RedisServer, tabs: Callable[[str], Tab]
+) -> None:
+    # WebSocket-only clients need no sticky sessions: each connection is one request that
+    # stays on the worker that accepted it.
+    server = Gunicorn(redis_server.url, workers=2)
+    try:
+        opened: list[Tab] = []
+        for _ in range(24):  # bounded: until the kernel has spread clients over both workers
+            opened.append(tabs(server.url))
+            if len({tab.pid for tab in opened}) == 2:
+                break
+        assert len({tab.pid for tab in opened}) == 2, "every connection went to one worker"
+        for tab in opened:
+            tab.join("everyone-here")
+        wait_for_subscribers(redis_server.url, 2)
+
+        assert publish(redis_server.url, "everyone-here", "from outside").returncode == 0
+        for tab in opened:
+            assert tab.next_update() == news("from outside")
+    finally:
+        server.stop()
