@@ -1,0 +1,247 @@
+"""One run of an event callback, apart from the transport that carries it.
+
+Both transports, Server-Sent Events over HTTP (:mod:`dash_live.stream_route`) and the page's
+Socket.IO connection (:mod:`dash_live.socket_streams`), start a stream with
+:func:`start_stream` and turn the :func:`frames` of its run into bytes on their wire:
+
+==============  ================================================================
+``update``      an encoded batch (:func:`dash_live.protocol.encode_batch`)
+``error``       ``(message, traceback or None)``; tracebacks only in debug mode
+``end``         ``"done" | "cancelled" | "timeout" | "error"``, always the last
+``keepalive``   nothing: a transport that needs to probe a quiet client writes here
+==============  ================================================================
+
+:func:`frames` enforces the wall-clock timeout, and the runner is cancelled whenever the
+iteration stops early (the client vanished, a write failed), so the generator never outlives
+its audience.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Iterator
+from typing import Any, Literal
+
+import flask
+from dash._callback_context import context_value
+from dash._utils import AttributeDict, inputs_to_dict, inputs_to_vals
+
+from .event_callbacks import EventCallback
+from .protocol import Update, encode_batch
+from .runner import Failed, Finished, StreamRunner, updates_of
+from .settings import StreamSettings
+from .sse import EndReason
+from .stream_request import StreamRequest, StreamRequestError, parse_stream_request
+
+__all__ = ["Frame", "Streams", "frames", "live_streams", "start_stream"]
+
+# Updates sent in one frame at most, so one write never holds a huge backlog.
+MAX_UPDATES_PER_FRAME = 2000
+
+FrameKind = Literal["update", "error", "end", "keepalive"]
+Frame = tuple[FrameKind, Any]
+
+logger = logging.getLogger("dash_live")
+
+
+class Streams:
+    """The streams running in this process, by id and by client."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.runners: dict[str, StreamRunner] = {}
+        self.per_client: dict[str, int] = {}
+        self.of_client: dict[str, set[str]] = {}
+
+    def open(self, stream_id: str, client: str, runner: StreamRunner, limit: int) -> None:
+        with self.lock:
+            if self.per_client.get(client, 0) >= limit:
+                raise StreamRequestError(
+                    f"this client already has {limit} streams open (DASH_LIVE_MAX_STREAMS_"
+                    "PER_CLIENT)",
+                    status=429,
+                )
+            if stream_id in self.runners:
+                raise StreamRequestError(f"stream {stream_id!r} is already running", status=409)
+            self.per_client[client] = self.per_client.get(client, 0) + 1
+            self.of_client.setdefault(client, set()).add(stream_id)
+            self.runners[stream_id] = runner
+
+    def close(self, stream_id: str, client: str) -> None:
+        with self.lock:
+            self.runners.pop(stream_id, None)
+            left = self.per_client.get(client, 1) - 1
+            if left > 0:
+                self.per_client[client] = left
+            else:
+                self.per_client.pop(client, None)
+            ids = self.of_client.get(client)
+            if ids is not None:
+                ids.discard(stream_id)
+                if not ids:
+                    del self.of_client[client]
+
+    def cancel(self, stream_id: str) -> bool:
+        with self.lock:
+            runner = self.runners.get(stream_id)
+        if runner is not None:
+            runner.cancel()
+        return runner is not None
+
+    def cancel_client(self, client: str) -> int:
+        """Cancel every stream of ``client``; return how many there were."""
+        with self.lock:
+            runners = [self.runners[i] for i in self.of_client.get(client, ()) if i in self.runners]
+        for runner in runners:
+            runner.cancel()
+        return len(runners)
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.runners)
+
+
+live_streams = Streams()
+
+
+def _callback_context(request: StreamRequest) -> AttributeDict:
+    # The fields dash.ctx reads, built as Dash builds them for a normal callback request.
+    g = AttributeDict({})
+    g.inputs_list = request.inputs
+    g.states_list = request.state
+    g.outputs_list = []
+    g.input_values = inputs_to_dict(request.inputs)
+    g.state_values = inputs_to_dict(request.state)
+    g.triggered_inputs = [
+        {"prop_id": prop_id, "value": g.input_values.get(prop_id)}
+        for prop_id in request.changed_prop_ids
+    ]
+    g.args_grouping = []
+    g.using_args_grouping = False
+    g.outputs_grouping = []
+    g.using_outputs_grouping = False
+    g.updated_props = {}
+    g.cookies = dict(flask.request.cookies)
+    g.headers = dict(flask.request.headers)
+    g.path = flask.request.full_path
+    g.remote = flask.request.remote_addr
+    g.origin = flask.request.origin
+    g.custom_data = AttributeDict({})
+    return g
+
+
+def start_stream(
+    body: object, client: str, settings: StreamSettings
+) -> tuple[StreamRequest, StreamRunner]:
+    """Check a stream request and start its generator; call inside a Flask request context.
+
+    Raises :class:`StreamRequestError` (with an HTTP status) when the request is refused.
+    The caller must eventually call ``live_streams.close(request.stream_id, client)``.
+    """
+    request = parse_stream_request(body)
+    spec = request.callback
+    context = contextvars.copy_context()
+    context.run(context_value.set, _callback_context(request))
+    args = inputs_to_vals(request.inputs + request.state)
+    runner = StreamRunner(spec.func, args, context, name=f"dash-live:{spec.name}")
+    live_streams.open(request.stream_id, client, runner, settings.max_streams_per_client)
+    runner.start()
+    return request, runner
+
+
+def _error_frames(spec: EventCallback, error: BaseException, debug: bool) -> Iterator[Frame]:
+    logger.error(
+        "event callback %s failed", spec.key, exc_info=(type(error), error, error.__traceback__)
+    )
+    updates: list[Update] = list(spec.reset_updates)
+    if spec.on_error is not None:
+        try:
+            handled = spec.on_error(error)  # type: ignore[arg-type]
+            if handled is not None:
+                updates.extend(updates_of(handled))
+        except Exception:
+            logger.exception("the on_error handler of %s failed", spec.key)
+        else:
+            if updates:
+                yield ("update", encode_batch(updates))
+            yield ("end", "error")
+            return
+    if updates:
+        yield ("update", encode_batch(updates))
+    if debug:
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        yield ("error", (f"{spec.name}: {type(error).__name__}: {error}", text))
+    else:
+        # No server internals leak to the browser outside debug mode.
+        yield (
+            "error",
+            (f"The event callback {spec.name} failed; the server log has details.", None),
+        )
+    yield ("end", "error")
+
+
+def frames(
+    request: StreamRequest, runner: StreamRunner, settings: StreamSettings, debug: bool
+) -> Iterator[list[Frame]]:
+    """The frames of one run, grouped by what should go out in one write.
+
+    Updates that queued up while the previous write was going out travel together. When the
+    iteration stops, for whatever reason, the runner is cancelled.
+    """
+    spec = request.callback
+    timeout = spec.timeout or settings.timeout
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                runner.cancel()
+                logger.warning("event callback %s timed out after %s s", spec.key, timeout)
+                timed_out: list[Frame] = []
+                if spec.reset_updates:
+                    timed_out.append(("update", encode_batch(spec.reset_updates)))
+                timed_out.append(("error", (f"{spec.name} timed out after {timeout:g} s", None)))
+                timed_out.append(("end", "timeout"))
+                yield timed_out
+                return
+            try:
+                item = runner.items.get(timeout=min(settings.keepalive, remaining))
+            except queue.Empty:
+                yield [("keepalive", None)]
+                continue
+            batch: list[Update] = []
+            ending: Finished | Failed | None = None
+            while True:
+                if isinstance(item, tuple):
+                    batch.extend(item)
+                else:
+                    ending = item
+                    break
+                if len(batch) >= MAX_UPDATES_PER_FRAME:
+                    break
+                try:
+                    item = runner.items.get_nowait()
+                except queue.Empty:
+                    break
+            out: list[Frame] = [("update", encode_batch(batch))] if batch else []
+            if isinstance(ending, Failed):
+                yield out + list(_error_frames(spec, ending.error, debug))
+                return
+            if isinstance(ending, Finished):
+                reason: EndReason = "cancelled" if runner.cancelled.is_set() else "done"
+                yield [*out, ("end", reason)]
+                return
+            yield out
+    finally:
+        # Done, failed, timed out, or the client vanished: stop the work.
+        runner.cancel()
+
+
+def debug_mode(app: Any) -> bool:
+    """Whether the app shows Dash's dev-tools UI (``app.run(debug=True)``)."""
+    return bool(getattr(getattr(app, "_dev_tools", None), "ui", False))
