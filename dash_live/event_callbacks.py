@@ -17,7 +17,7 @@ import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import dash
 from dash.dependencies import Input, Output, State
@@ -30,6 +30,8 @@ __all__ = ["EventCallback", "event_callback", "registered", "reset"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 ErrorHandler = Callable[[Exception], Any]
+Transport = Literal["sse", "socketio"]
+TRANSPORTS: tuple[Transport, ...] = ("sse", "socketio")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class EventCallback:
     reset_updates: tuple[Update, ...] = ()
     on_error: ErrorHandler | None = None
     timeout: float | None = None
+    transport: Transport | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -69,6 +72,12 @@ _NO_TARGET = object()
 def registered(key: str) -> EventCallback | None:
     """The event callback registered under ``key``, if any."""
     return _registry.get(key)
+
+
+def all_registered() -> list[EventCallback]:
+    """Every registered event callback."""
+    with _lock:
+        return list(_registry.values())
 
 
 def reset() -> None:
@@ -162,6 +171,13 @@ def _check_timeout(timeout: object) -> float | None:
     return float(timeout)
 
 
+def check_transport(transport: object, name: str = "transport") -> Transport | None:
+    """``transport`` if it is one dash-live knows (or None), else a ValueError naming it."""
+    if transport is None or transport in TRANSPORTS:
+        return transport
+    raise ValueError(f"{name} must be 'sse' or 'socketio', got {transport!r}")
+
+
 def _dep_json(dep: Input | State | Output) -> dict[str, Any]:
     return {"id": dep.component_id, "property": dep.component_property}
 
@@ -174,6 +190,7 @@ def _client_config(spec: EventCallback) -> str:
             for r in spec.running
         ],
         "reset": [u.to_wire() for u in spec.reset_updates],
+        "transport": spec.transport,
     }
     return to_json(config)
 
@@ -186,6 +203,7 @@ def event_callback(
     reset_props: Mapping[Any, dict[str, Any]] | Sequence[tuple[Any, dict[str, Any]]] | None = None,
     on_error: ErrorHandler | None = None,
     timeout: float | None = None,
+    transport: Transport | None = None,
 ) -> Callable[[F], F]:
     """Turn a generator into a callback that streams prop updates to the page as it yields.
 
@@ -208,6 +226,10 @@ def event_callback(
         timeout: seconds of wall-clock time the stream may run (default: the app's
             ``DASH_LIVE_STREAM_TIMEOUT`` config, 60 s). Enforced even while the generator is
             busy between yields.
+        transport: how the updates travel: ``"sse"``, one HTTP response per stream, or
+            ``"socketio"``, over the page's Socket.IO connection shared by all streams of the
+            tab (needs :func:`~dash_live.attach_socketio`). Default: the app's
+            ``DASH_LIVE_TRANSPORT`` config, ``"sse"`` when unset.
 
     The decorated function may be a generator (``def`` with ``yield``, run in a worker
     thread) or an async generator (``async def`` with ``yield``), and is returned unchanged.
@@ -228,6 +250,7 @@ def event_callback(
     cancel_spec = _check_cancel(cancel)
     reset_spec = _check_reset(reset_props)
     timeout_spec = _check_timeout(timeout)
+    transport_spec = check_transport(transport)
     if on_error is not None and not callable(on_error):
         raise TypeError(f"on_error must be callable, got {on_error!r}")
 
@@ -248,6 +271,7 @@ def event_callback(
             reset_updates=reset_spec,
             on_error=on_error,
             timeout=timeout_spec,
+            transport=transport_spec,
         )
         with _lock:
             _registry[key] = spec

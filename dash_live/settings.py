@@ -6,6 +6,9 @@
                                                   bounds how long a vanished client goes unseen
 ``DASH_LIVE_MAX_STREAMS_PER_CLIENT``    16        concurrent streams per client address
 ``DASH_LIVE_MAX_BODY_BYTES``            1048576   largest stream request body
+``DASH_LIVE_TRANSPORT``                 "sse"     how event callbacks stream by default:
+                                                  ``"sse"`` (one HTTP response per stream) or
+                                                  ``"socketio"`` (the page's connection)
 ======================================  ========  ===============================================
 
 Set them like any Flask setting: ``app.server.config["DASH_LIVE_STREAM_TIMEOUT"] = 300``.
@@ -17,6 +20,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .event_callbacks import check_transport
+
 __all__ = ["StreamSettings"]
 
 
@@ -26,6 +31,7 @@ class StreamSettings:
     keepalive: float = 2.0
     max_streams_per_client: int = 16
     max_body_bytes: int = 1024 * 1024
+    transport: str = "sse"
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> StreamSettings:
@@ -36,4 +42,8 @@ class StreamSettings:
                 config.get("DASH_LIVE_MAX_STREAMS_PER_CLIENT", cls.max_streams_per_client)
             ),
             max_body_bytes=int(config.get("DASH_LIVE_MAX_BODY_BYTES", cls.max_body_bytes)),
+            transport=check_transport(
+                config.get("DASH_LIVE_TRANSPORT", cls.transport), "DASH_LIVE_TRANSPORT"
+            )
+            or cls.transport,
         )

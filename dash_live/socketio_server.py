@@ -21,6 +21,7 @@ from typing import Any, cast
 import flask
 from flask_socketio import SocketIO
 
+from . import socket_streams
 from .exceptions import InvalidEventNameError, PayloadTooLargeError
 from .message_queue import LiveRedisManager, check_redis_url, redis_url_from
 from .protocol import UPDATE_EVENT, Update, encode_batch
@@ -144,15 +145,22 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         kwargs.setdefault("async_mode", _choose_async_mode())
         super().__init__(app, **kwargs)
         if app is not None:
-            # Join user rooms even when the app registers no connect handler of its own.
+            # Join user rooms and cancel a closed tab's streams even when the app registers no
+            # connect or disconnect handler of its own.
             self.on("connect")(lambda: None)
+            self.on("disconnect")(lambda: None)
+            socket_streams.install(self)
 
     def on(self, message: str, namespace: str | None = None) -> Callable[..., Any]:
         """Register a Socket.IO event handler, as ``flask_socketio.SocketIO.on``.
 
-        A ``connect`` handler is wrapped so that the connection first joins its user's room.
+        A ``connect`` handler is wrapped so that the connection first joins its user's room,
+        a ``disconnect`` handler so that the event-callback streams of the connection are
+        cancelled first.
         """
         register = super().on(message, namespace)
+        if message == "disconnect":
+            return self._wrap_disconnect(register)
         if message != "connect":
             return cast(Callable[..., Any], register)
 
@@ -164,6 +172,20 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
                 return handler(auth) if takes_auth else handler()
 
             register(connect)
+            return handler
+
+        return decorator
+
+    def _wrap_disconnect(self, register: Callable[..., Any]) -> Callable[..., Any]:
+        def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
+            takes_reason = _accepts_argument(handler)
+
+            def disconnect(*reason: Any) -> Any:
+                request: Any = flask.request
+                socket_streams.cancel_connection_streams(request.sid)
+                return handler(*reason[:1]) if takes_reason else handler()
+
+            register(disconnect)
             return handler
 
         return decorator

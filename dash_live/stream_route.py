@@ -11,6 +11,7 @@ needs no set-up call, and the app's own request hooks (``before_request``, dash-
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -20,8 +21,11 @@ import flask
 from dash import hooks
 from dash._get_app import with_app_context_factory
 
+from .event_callbacks import all_registered
+from .exceptions import NotAttachedError
 from .runner import StreamRunner
 from .settings import StreamSettings
+from .socketio_server import current_socketio
 from .sse import KEEP_ALIVE, end_event, error_event, update_event
 from .stream_request import StreamRequest, StreamRequestError
 from .stream_session import Frame, debug_mode, frames, live_streams, start_stream
@@ -103,6 +107,29 @@ def _cancel_view() -> flask.Response:
     return flask.Response(status=204)
 
 
+CONFIG_SCRIPT_ID = "_dash-live-config"
+
+
+def _page_config(index: str) -> str:
+    """Dash index hook: tell the page how event callbacks stream by default."""
+    settings = StreamSettings.from_config(flask.current_app.config)
+    wanted = {settings.transport} | {
+        spec.transport for spec in all_registered() if spec.transport is not None
+    }
+    if "socketio" in wanted and current_socketio() is None:
+        raise NotAttachedError(
+            "event callbacks set to stream over Socket.IO (DASH_LIVE_TRANSPORT or "
+            "transport='socketio') need dash_live.attach_socketio(app)"
+        )
+    script = (
+        f'<script id="{CONFIG_SCRIPT_ID}" type="application/json">'
+        f"{json.dumps({'transport': settings.transport})}</script>"
+    )
+    if "</head>" in index:
+        return index.replace("</head>", script + "</head>", 1)
+    return script + index
+
+
 def _refuse(error: StreamRequestError) -> flask.Response:
     return flask.Response(str(error), status=error.status, mimetype="text/plain")
 
@@ -122,6 +149,7 @@ def ensure_routes() -> None:
         if not _registered_with_hooks:
             hooks.route(STREAM_ROUTE, methods=("POST",))(_stream_view)
             hooks.route(CANCEL_ROUTE, methods=("POST",))(_cancel_view)
+            hooks.index()(_page_config)
             _registered_with_hooks = True
     try:
         app = dash.get_app()

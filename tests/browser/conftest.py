@@ -6,9 +6,13 @@ Every page records console errors and uncaught exceptions; a test fails if any o
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
+import dash
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
+
+from dash_live import attach_socketio
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -84,3 +88,28 @@ def new_page(browser: Browser, page_errors: PageErrors) -> Iterator[Callable[...
 @pytest.fixture
 def page(new_page: Callable[..., Page]) -> Page:
     return new_page()
+
+
+LiveApp = Callable[..., dash.Dash]
+
+
+@pytest.fixture(params=["sse", "socketio"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Each event-callback test runs over both transports: one HTTP response per stream, and
+    the page's Socket.IO connection."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def live_app(transport: str) -> LiveApp:
+    """``dash.Dash(...)`` whose event callbacks stream over ``transport``."""
+
+    def make(*args: Any, **kwargs: Any) -> dash.Dash:
+        app = dash.Dash(*args, **kwargs)
+        app.server.config["DASH_LIVE_TRANSPORT"] = transport
+        if transport == "socketio":
+            attach_socketio(app)
+        return app
+
+    return make

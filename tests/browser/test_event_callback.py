@@ -6,22 +6,21 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-import dash
 from dash import ALL, Input, Output, State, ctx, dcc, html
 from playwright.sync_api import Page, expect
 
 from dash_live import append, event_callback, stream_props
-from tests.browser.conftest import PageErrors
+from tests.browser.conftest import LiveApp, PageErrors
 from tests.conftest import LiveServer
 
 TOKENS = [f"t{i} " for i in range(2000)]
 
 
 class StreamApp:
-    def __init__(self) -> None:
+    def __init__(self, live_app: LiveApp) -> None:
         self.closed = threading.Event()
         self.release = threading.Event()
-        app = self.app = dash.Dash(__name__)
+        app = self.app = live_app(__name__)
         app.layout = html.Div(
             [
                 html.Button("tokens", id="tokens"),
@@ -86,9 +85,9 @@ class StreamApp:
 
 
 def test_2000_tokens_stream_exactly_with_running_and_context(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
-    server = serve(StreamApp().app)
+    server = serve(StreamApp(live_app).app)
     page.goto(server.url)
     page.click("#tokens")
     expect(page.locator("#answer")).to_have_text("".join(TOKENS).strip(), timeout=30_000)
@@ -97,9 +96,9 @@ def test_2000_tokens_stream_exactly_with_running_and_context(
 
 
 def test_500_extend_data_increments_are_all_plotted(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
-    server = serve(StreamApp().app)
+    server = serve(StreamApp(live_app).app)
     page.goto(server.url)
     page.click("#graph-go")
     # Count what Plotly drew: extendData extends the traces, not the figure prop.
@@ -112,23 +111,26 @@ def test_500_extend_data_increments_are_all_plotted(
 
 
 def test_cancel_closes_the_generator_on_the_server(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
-    under_test = StreamApp()
+    under_test = StreamApp(live_app)
     server = serve(under_test.app)
     page.goto(server.url)
     page.click("#slow")
-    expect(page.locator("#ticks")).to_have_text("3", timeout=10_000)
+    # At least three ticks: the exact text "3" may be on screen too briefly to be seen.
+    page.wait_for_function(
+        "() => Number(document.querySelector('#ticks')?.textContent) >= 3", timeout=10_000
+    )
     page.click("#stop")
     assert under_test.closed.wait(5), "the generator was not closed"
     expect(page.locator("#status")).to_have_text("reset")
 
 
 def test_error_without_handler_hides_internals(
-    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer]
+    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
     page_errors.allow("failed; the server log has details")
-    server = serve(StreamApp().app)
+    server = serve(StreamApp(live_app).app)
     page.goto(server.url)
     messages: list[str] = []
     page.on("console", lambda m: messages.append(m.text))
@@ -141,8 +143,10 @@ def test_error_without_handler_hides_internals(
     assert not any("secret internals" in m for m in messages)
 
 
-def test_pattern_matching_inputs(page: Page, serve: Callable[[object], LiveServer]) -> None:
-    server = serve(StreamApp().app)
+def test_pattern_matching_inputs(
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
+) -> None:
+    server = serve(StreamApp(live_app).app)
     page.goto(server.url)
     page.click('#\\{\\"index\\"\\:1\\,\\"type\\"\\:\\"cell\\"\\}')
     expect(page.locator("#cells")).to_have_text("1:[None, 1, None]", timeout=10_000)

@@ -8,12 +8,11 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 
-import dash
 from dash import Input, Output, dcc, html
 from playwright.sync_api import Page, expect
 
 from dash_live import event_callback, stream_props
-from tests.browser.conftest import PageErrors
+from tests.browser.conftest import LiveApp, PageErrors
 from tests.conftest import LiveServer
 
 
@@ -39,11 +38,11 @@ def layout() -> html.Div:
 
 
 def test_stuck_generator_times_out_resets_and_tells_the_user(
-    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer]
+    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
     page_errors.allow("timed out after 1 s")
     release = threading.Event()
-    app = dash.Dash(__name__)
+    app = live_app(__name__)
     app.layout = layout()
 
     @event_callback(
@@ -73,10 +72,10 @@ def test_stuck_generator_times_out_resets_and_tells_the_user(
 
 
 def test_error_in_debug_mode_reaches_the_dev_tools(
-    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer]
+    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
     page_errors.allow("ValueError: bad row 3")
-    app = dash.Dash(__name__)
+    app = live_app(__name__)
     app.layout = layout()
 
     @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
@@ -97,8 +96,10 @@ def test_error_in_debug_mode_reaches_the_dev_tools(
     expect(page.locator(".dash-fe-error__title").first).to_contain_text("bad row 3")
 
 
-def test_on_error_updates_are_applied(page: Page, serve: Callable[[object], LiveServer]) -> None:
-    app = dash.Dash(__name__)
+def test_on_error_updates_are_applied(
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
+) -> None:
+    app = live_app(__name__)
     app.layout = layout()
 
     def handle(error: Exception) -> object:
@@ -117,10 +118,10 @@ def test_on_error_updates_are_applied(page: Page, serve: Callable[[object], Live
 
 
 def test_closing_the_tab_closes_the_generator(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
     closed = threading.Event()
-    app = dash.Dash(__name__)
+    app = live_app(__name__)
     app.layout = layout()
     app.server.config["DASH_LIVE_KEEPALIVE"] = 0.2
 
@@ -141,9 +142,11 @@ def test_closing_the_tab_closes_the_generator(
     assert closed.wait(10), "the generator kept running after its tab closed"
 
 
-def test_cancel_honours_its_target_value(page: Page, serve: Callable[[object], LiveServer]) -> None:
+def test_cancel_honours_its_target_value(
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
+) -> None:
     closed = threading.Event()
-    app = dash.Dash(__name__)
+    app = live_app(__name__)
     app.layout = layout()
 
     @event_callback(
@@ -172,9 +175,9 @@ def test_cancel_honours_its_target_value(page: Page, serve: Callable[[object], L
 
 
 def test_initial_call_async_generator_and_normal_callbacks_alongside(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
-    app = dash.Dash(__name__)
+    app = live_app(__name__)
     app.layout = layout()
     gate = asyncio.Event()
 
@@ -202,10 +205,10 @@ def test_initial_call_async_generator_and_normal_callbacks_alongside(
 
 
 def test_path_prefix_and_declaration_after_dash(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:
     # The app exists first, as in a multi-page app whose page modules declare callbacks.
-    app = dash.Dash(__name__, routes_pathname_prefix="/sub/", requests_pathname_prefix="/sub/")
+    app = live_app(__name__, routes_pathname_prefix="/sub/", requests_pathname_prefix="/sub/")
     app.layout = layout()
 
     @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)

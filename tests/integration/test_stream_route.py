@@ -119,7 +119,7 @@ class Streamed:
 
 
 def post_stream(
-    base_url: str, body: object, timeout: float = 20.0, route: str = "/" + STREAM_ROUTE
+    base_url: str, body: Any, timeout: float = 20.0, route: str = "/" + STREAM_ROUTE
 ) -> Streamed:
     """POST a stream request and read the whole response (bounded by ``timeout``)."""
     deadline = time.monotonic() + timeout
@@ -869,7 +869,7 @@ def test_cancel_endpoint_closes_the_generator(
         pytest.param([1], 400, id="not-an-object"),
     ],
 )
-def test_cancel_endpoint_requests(serve: Serve, body: object, status: int) -> None:
+def test_cancel_endpoint_requests(serve: Serve, body: Any, status: int) -> None:
     guarded = Guarded()
     with requests.post(
         serve(guarded.app).url + "/" + CANCEL_ROUTE, json=body, timeout=10
@@ -1048,7 +1048,7 @@ def test_normal_callbacks_answer_while_streams_run(
         stream.read_first_update()
     assert live_streams.count() == 3
 
-    body = {
+    body: dict[str, Any] = {
         "output": "normal-out.children",
         "outputs": {"id": "normal-out", "property": "children"},
         "inputs": [{"id": "btn", "property": "n_clicks", "value": 1}],

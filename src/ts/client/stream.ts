@@ -9,6 +9,7 @@
  */
 import {pageApplier, WireUpdate} from './applier';
 import {DashId, reportError} from './dash';
+import {endSocketStream, startSocketStream} from './socketStreams';
 import {readEvents} from './sse';
 
 type RunningSpec = [DashId, string, unknown, unknown];
@@ -17,6 +18,8 @@ export type StreamConfig = {
     callback: string;
     running: RunningSpec[];
     reset: WireUpdate[];
+    /** null: the app's default (DASH_LIVE_TRANSPORT, written into the page). */
+    transport: 'sse' | 'socketio' | null;
 };
 
 type CallbackContext = {
@@ -25,7 +28,25 @@ type CallbackContext = {
     triggered?: {prop_id: string; value: unknown}[];
 };
 
-type Stream = {id: string; controller: AbortController; finish: (reason: string) => void};
+type Stream = {id: string; cancel: () => void; finish: (reason: string) => void};
+
+type StreamBody = {
+    callback: string;
+    stream: string;
+    inputs: unknown[];
+    state: unknown[];
+    changedPropIds: string[];
+};
+
+/** The app's default transport, written into the page by the server. */
+function pageTransport(): string {
+    const config = document.getElementById('_dash-live-config');
+    try {
+        return JSON.parse(config?.textContent || '{}').transport || 'sse';
+    } catch {
+        return 'sse';
+    }
+}
 
 const streams = new Map<string, Stream>();
 
@@ -66,8 +87,7 @@ function stop(key: string, reason: string): void {
     const stream = streams.get(key);
     if (stream) {
         streams.delete(key);
-        sendCancel(stream.id);
-        stream.controller.abort();
+        stream.cancel();
         stream.finish(reason);
     }
 }
@@ -77,7 +97,6 @@ export function startStream(config: StreamConfig, context: CallbackContext): voi
     const key = streamKey(config, context);
     stop(key, 'cancelled');
     const id = newStreamId();
-    const controller = new AbortController();
     let finished = false;
     const finish = (reason: string) => {
         if (finished) {
@@ -98,12 +117,10 @@ export function startStream(config: StreamConfig, context: CallbackContext): voi
             pageApplier.push(after);
         }
     };
-    streams.set(key, {id, controller, finish});
-
     if (config.running.length) {
         pageApplier.push(config.running.map(([cid, prop, during]) => [cid, prop, 'set', during]));
     }
-    const body = JSON.stringify({
+    const body: StreamBody = {
         callback: config.callback,
         stream: id,
         inputs: context.inputs_list,
@@ -111,13 +128,66 @@ export function startStream(config: StreamConfig, context: CallbackContext): voi
         changedPropIds: (context.triggered ?? [])
             .map(t => t.prop_id)
             .filter(propId => propId && propId !== '.'),
-    });
-    run(body, controller, finish).catch(error => {
+    };
+    const transport = config.transport ?? pageTransport();
+    const cancel =
+        transport === 'socketio' ? runOverSocket(body, config, finish) : runOverHttp(body, config, finish);
+    streams.set(key, {id, cancel, finish});
+}
+
+/** Apply one frame of the Socket.IO transport (kinds as in dash_live/stream_session.py). */
+function applyFrame(kind: string, data: unknown, finish: (reason: string) => void): void {
+    if (kind === 'update') {
+        pageApplier.push(data as WireUpdate[]);
+    } else if (kind === 'error') {
+        const [message, traceback] = data as [string, string | null];
+        reportError(message, traceback);
+    } else if (kind === 'end') {
+        finish(data as string);
+    }
+}
+
+function runOverSocket(
+    body: StreamBody,
+    config: StreamConfig,
+    finish: (reason: string) => void
+): () => void {
+    const end = (reason: string) => {
+        endSocketStream(body.stream);
+        finish(reason);
+    };
+    return startSocketStream(
+        body,
+        {
+            frame: (kind, data) => applyFrame(kind, data, end),
+            broken: reason => {
+                reportError(`dash-live: the stream of ${config.callback} broke: ${reason}`);
+                finish('broken');
+            },
+        },
+        message => {
+            reportError(`dash-live: the stream was refused ${message}`);
+            finish('broken');
+        }
+    );
+}
+
+function runOverHttp(
+    body: StreamBody,
+    config: StreamConfig,
+    finish: (reason: string) => void
+): () => void {
+    const controller = new AbortController();
+    run(JSON.stringify(body), controller, finish).catch(error => {
         if (!controller.signal.aborted) {
             reportError(`dash-live: the stream of ${config.callback} broke: ${error}`);
             finish('broken');
         }
     });
+    return () => {
+        sendCancel(body.stream);
+        controller.abort();
+    };
 }
 
 async function run(

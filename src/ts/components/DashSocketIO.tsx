@@ -3,6 +3,7 @@ import type {Socket} from 'socket.io-client';
 
 import {pageApplier, WireUpdate} from '../client/applier';
 import {ConnectionOptions, ConnectionState, openSocket} from '../client/connection';
+import {offerSocket} from '../client/socketStreams';
 import {DashId, setProps as setAnyProps, stringifyId} from '../client/dash';
 import {EventDelivery} from '../client/events';
 
@@ -96,6 +97,8 @@ const DashSocketIO = (props: Props) => {
         });
         const {socket, close} = openSocket(url, namespace, options as ConnectionOptions, report);
         socketRef.current = socket;
+        // The page's own connection also carries event-callback streams (transport "socketio").
+        const withdraw = url === undefined && namespace === '/' ? offerSocket(socket) : undefined;
 
         socket.on(UPDATE_EVENT, (updates: WireUpdate[]) => pageApplier.push(updates));
         socket.onAny((event: string, ...args: unknown[]) => {
@@ -110,6 +113,7 @@ const DashSocketIO = (props: Props) => {
         });
         return () => {
             socketRef.current = null;
+            withdraw?.();
             delivery.dispose();
             close();
         };

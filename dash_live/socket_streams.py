@@ -1,0 +1,128 @@
+"""The Socket.IO transport of event callbacks: all streams of a tab over the page's connection.
+
+With one HTTP response per stream, a browser holds at most six connections per origin over
+HTTP/1.1: the seventh stream, and every normal callback, waits for one to free up. Over the
+page's Socket.IO connection any number of streams share one WebSocket.
+
+Wire format, namespace ``/``::
+
+    client -> server  "dash-live:stream"  <the body of a stream request>   ack: {"ok": true}
+                                                                           or {"error", "status"}
+    client -> server  "dash-live:cancel"  {"stream": id}
+    server -> client  "dash-live:frame"   stream id, kind, data            ack: once applied
+
+``kind`` and ``data`` are those of :mod:`dash_live.stream_session` (``update``: a batch,
+``error``: ``[message, traceback]``, ``end``: the reason). At most :data:`WINDOW` frames of a
+stream are unacknowledged at a time: a slow page holds the producer back through the runner's
+bounded queue instead of letting frames pile up in memory. A disconnect cancels every stream
+of that connection on the server.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import dash
+import flask
+
+from .runner import StreamRunner
+from .serialize import RawJSON
+from .settings import StreamSettings
+from .stream_request import StreamRequest, StreamRequestError
+from .stream_session import debug_mode, frames, live_streams, start_stream
+
+if TYPE_CHECKING:
+    from .socketio_server import LiveSocketIO
+
+__all__ = ["CANCEL_EVENT", "FRAME_EVENT", "START_EVENT", "WINDOW", "install"]
+
+START_EVENT = "dash-live:stream"
+CANCEL_EVENT = "dash-live:cancel"
+FRAME_EVENT = "dash-live:frame"
+#: Frames of one stream in flight (sent, not yet acknowledged by the page).
+WINDOW = 8
+_POLL = 0.2  # how often a pump waiting for acknowledgements looks for cancellation
+
+logger = logging.getLogger("dash_live")
+
+
+def client_key(sid: str) -> str:
+    """The key counting a connection's streams (HTTP streams count by address)."""
+    return "sid:" + sid
+
+
+def _debug() -> bool:
+    try:
+        return debug_mode(dash.get_app())
+    except Exception:  # no Dash app in this context: be discreet
+        return False
+
+
+def _pump(
+    socketio: LiveSocketIO,
+    sid: str,
+    request: StreamRequest,
+    runner: StreamRunner,
+    settings: StreamSettings,
+    debug: bool,
+) -> None:
+    in_flight = threading.BoundedSemaphore(WINDOW)
+    stream_id = request.stream_id
+
+    def send(kind: str, data: Any, release: Callable[..., None]) -> None:
+        socketio.server.emit(
+            FRAME_EVENT,
+            (stream_id, kind, data),
+            to=sid,
+            namespace="/",
+            callback=release,
+            # The connection lives in this process (it sent the request): skip the queue.
+            ignore_queue=True,
+        )
+
+    try:
+        for group in frames(request, runner, settings, debug):
+            for kind, data in group:
+                if kind == "keepalive":
+                    continue  # Engine.IO's own pings watch the connection.
+                while not in_flight.acquire(timeout=_POLL):
+                    if runner.cancelled.is_set() and kind != "end":
+                        return  # cancelled or disconnected: nobody is reading any more
+                payload = RawJSON(data) if kind == "update" else data
+                send(kind, payload, lambda *_: in_flight.release())
+    except Exception:
+        logger.exception("the Socket.IO stream %s of %s broke", stream_id, request.callback.key)
+    finally:
+        runner.cancel()
+        live_streams.close(stream_id, client_key(sid))
+
+
+def install(socketio: LiveSocketIO) -> None:
+    """Serve event-callback streams over ``socketio`` (called by ``attach_socketio``)."""
+
+    @socketio.on(START_EVENT)
+    def start(body: object) -> dict[str, Any]:
+        sid: str = flask.request.sid  # type: ignore[attr-defined]
+        settings = StreamSettings.from_config(flask.current_app.config)
+        try:
+            request, runner = start_stream(body, client_key(sid), settings)
+        except StreamRequestError as error:
+            return {"error": str(error), "status": error.status}
+        socketio.start_background_task(_pump, socketio, sid, request, runner, settings, _debug())
+        return {"ok": True}
+
+    @socketio.on(CANCEL_EVENT)
+    def cancel(body: object) -> None:
+        stream_id = body.get("stream") if isinstance(body, dict) else None
+        if isinstance(stream_id, str):
+            live_streams.cancel(stream_id)
+
+
+def cancel_connection_streams(sid: str) -> None:
+    """Cancel the streams of a connection that went away."""
+    cancelled = live_streams.cancel_client(client_key(sid))
+    if cancelled:
+        logger.debug("cancelled %d streams of disconnected socket %s", cancelled, sid)
