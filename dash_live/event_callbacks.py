@@ -74,6 +74,18 @@ def registered(key: str) -> EventCallback | None:
     return _registry.get(key)
 
 
+def _unique_key(base: str, func: Callable[..., Any]) -> str:
+    # A factory that builds two apps declares two functions with one qualified name; numbering
+    # the later ones keeps each app's button on its own generator. The numbering follows the
+    # order of declaration, which every worker process running the same code repeats.
+    with _lock:
+        key, number = base, 1
+        while key in _registry and _registry[key].func is not func:
+            number += 1
+            key = f"{base}#{number}"
+        return key
+
+
 def all_registered() -> list[EventCallback]:
     """Every registered event callback."""
     with _lock:
@@ -260,7 +272,7 @@ def event_callback(
                 f"@event_callback decorates a generator function (one that yields "
                 f"stream_props), but {func.__qualname__!r} does not yield"
             )
-        key = f"{func.__module__}.{func.__qualname__}"
+        key = _unique_key(f"{func.__module__}.{func.__qualname__}", func)
         spec = EventCallback(
             key=key,
             func=func,

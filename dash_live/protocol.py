@@ -215,5 +215,7 @@ def decode_batch(text: str | bytes) -> list[Update]:
         cid, prop, op, value = item
         if op not in ("set", "append", "merge", "patch"):
             raise InvalidUpdateError(f"unknown update operation {op!r} in {item!r}")
+        if not isinstance(prop, str) or not prop:
+            raise InvalidUpdateError(f"a prop name must be a non-empty str, got {prop!r}")
         updates.append(Update(validate_component_id(cid), prop, op, value))
     return updates

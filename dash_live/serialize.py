@@ -41,6 +41,17 @@ def _default(value: Any) -> Any:
 _FAST = json.JSONEncoder(default=_default, allow_nan=False, separators=(",", ":"))
 
 
+def _without_raw(value: Any) -> Any:
+    # plotly's encoder knows nothing of RawJSON: decode pre-encoded parts before handing over.
+    if isinstance(value, RawJSON):
+        return json.loads(value.text)
+    if isinstance(value, (list, tuple)):
+        return [_without_raw(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_raw(item) for key, item in value.items()}
+    return value
+
+
 def to_json(value: Any) -> str:
     """Encode ``value`` as compact JSON, exactly as Dash would send it as a callback output.
 
@@ -57,7 +68,7 @@ def to_json(value: Any) -> str:
             raise PayloadError(f"cannot encode {value!r}: it contains itself") from None
         # NaN or infinity somewhere inside: plotly's encoder turns them into null like Dash.
         try:
-            return str(to_json_plotly(value))
+            return str(to_json_plotly(_without_raw(value)))
         except (TypeError, ValueError) as error:
             raise PayloadError(f"cannot encode {value!r} as JSON: {error}") from None
     except TypeError as error:

@@ -46,7 +46,7 @@ RESERVED_PREFIX = "dash-live:"
 _SOCKETIO_RESERVED = {"connect", "connect_error", "disconnect", "disconnecting", "message"}
 # The event name becomes part of a Dash prop name (`data-<event>`): Dash splits prop ids at "."
 # and "@", so only a conservative alphabet is accepted.
-_EVENT_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
+_EVENT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 Identify = Callable[[], Any]
 
@@ -70,7 +70,7 @@ def validate_event_name(event: object) -> str:
             f"event name {event!r} is reserved (Socket.IO's own names and the "
             f"{RESERVED_PREFIX!r} prefix)"
         )
-    if not _EVENT_NAME.match(event):
+    if not _EVENT_NAME.fullmatch(event):
         raise InvalidEventNameError(
             f"event name {event!r} cannot become a Dash prop 'data-{event}': "
             "use letters, digits, '_' and '-'"
@@ -116,6 +116,16 @@ def _choose_async_mode() -> str:
     return "threading"
 
 
+def _binary_size(value: object) -> int:
+    if isinstance(value, (bytes, bytearray)):
+        return len(value)
+    if isinstance(value, (list, tuple)):
+        return sum(_binary_size(item) for item in value)
+    if isinstance(value, dict):
+        return sum(_binary_size(item) for item in value.values())
+    return len(to_json(value))
+
+
 def _holds_bytes(value: object) -> bool:
     if isinstance(value, (bytes, bytearray)):
         return True
@@ -143,8 +153,15 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         self.max_payload_bytes = max_payload_bytes
         kwargs.setdefault("json", SocketJSON)
         kwargs.setdefault("async_mode", _choose_async_mode())
+        self._installed = False
         super().__init__(app, **kwargs)
-        if app is not None:
+
+    def init_app(self, app: Any, **kwargs: Any) -> None:
+        """Attach to a Flask app, as ``flask_socketio.SocketIO.init_app`` (``app`` None: a
+        write-only emitter for another process)."""
+        super().init_app(app, **kwargs)
+        if app is not None and not self._installed:
+            self._installed = True
             # Join user rooms and cancel a closed tab's streams even when the app registers no
             # connect or disconnect handler of its own.
             self.on("connect")(lambda: None)
@@ -201,7 +218,11 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
 
     def encode_arg(self, value: Any, what: str) -> Any:
         """Encode one emitted value now, checking its size; binary values pass untouched."""
-        if isinstance(value, RawJSON) or _holds_bytes(value):
+        if isinstance(value, RawJSON):
+            return value
+        if _holds_bytes(value):
+            # Binary attachments travel as they are; their bytes still count.
+            self.check_size(_binary_size(value), what)
             return value
         encoded = RawJSON(to_json(value))
         self.check_size(len(encoded), what)
@@ -220,6 +241,14 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         validate_event_name(event)
         encoded = [self.encode_arg(arg, f"the payload of event {event!r}") for arg in args]
         return super().emit(event, *encoded, **kwargs)
+
+    def send(self, data: Any, json: bool = False, **kwargs: Any) -> Any:
+        """Send a plain Socket.IO ``message`` (or ``json``) event, as ``flask_socketio``'s
+        ``send``; the payload is encoded and size-checked here like an emit's."""
+        event = "json" if json else "message"
+        encoded = self.encode_arg(data, f"the payload of a {event!r} message")
+        # Socket.IO's own event names are reserved for emit(), not for send() itself.
+        return super().emit(event, encoded, **kwargs)
 
     def emit_updates(self, updates: list[Update], **kwargs: Any) -> None:
         """Send prop updates to DashSocketIO components (see :func:`dash_live.push_props`)."""

@@ -64,7 +64,9 @@ def parse_events(text: str) -> list[tuple[str, str]]:
     [('end', '{}')]
     """
     events = []
-    for block in text.split("\n\n"):
+    # An event counts once a blank line ends it; text after the last one is incomplete
+    # (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation).
+    for block in text.split("\n\n")[:-1]:
         name, data = "message", []
         for line in block.split("\n"):
             if line.startswith("event:"):

@@ -21,7 +21,7 @@ from .exceptions import DashLiveError
 
 __all__ = ["StreamRequest", "StreamRequestError", "parse_stream_request"]
 
-_STREAM_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_STREAM_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _WILDCARDS = (ALL, MATCH, ALLSMALLER)
 _MULTI = (ALL, ALLSMALLER)
 
@@ -44,10 +44,17 @@ class StreamRequest:
 
 
 def stringify_id(component_id: object) -> str:
-    """Dash's string form of an id (sorted-key compact JSON for dict ids)."""
+    """Dash's string form of an id (sorted-key compact JSON for dict ids); wildcards appear
+    as Dash writes them (``["ALL"]``)."""
     if isinstance(component_id, str):
         return component_id
-    return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return json.dumps(component_id, sort_keys=True, separators=(",", ":"), default=_wildcard_json)
+
+
+def _wildcard_json(value: object) -> object:
+    if _is_wildcard(value):
+        return json.loads(value.to_json())  # type: ignore[attr-defined]
+    raise TypeError(f"{value!r} cannot be part of a component id")
 
 
 def _is_wildcard(value: object) -> bool:
@@ -96,12 +103,13 @@ def _check_entry(dep: Input | State, entry: object, matched: dict[str, Any], whe
         )
 
 
-def _check_list(deps: Sequence[Input | State], given: object, name: str) -> list[Any]:
+def _check_list(
+    deps: Sequence[Input | State], given: object, name: str, matched: dict[str, Any]
+) -> list[Any]:
     if not isinstance(given, list) or len(given) != len(deps):
         raise StreamRequestError(
             f"{name} must be a list of {len(deps)} entries, one per declared dependency"
         )
-    matched: dict[str, Any] = {}
     for index, (dep, entry) in enumerate(zip(deps, given, strict=True)):
         where = f"{name}[{index}]"
         if _multi(dep):
@@ -123,16 +131,20 @@ def parse_stream_request(body: object) -> StreamRequest:
     if callback is None:
         raise StreamRequestError(f"no event callback is registered as {key!r}", status=404)
     stream_id = body.get("stream")
-    if not isinstance(stream_id, str) or not _STREAM_ID.match(stream_id):
+    if not isinstance(stream_id, str) or not _STREAM_ID.fullmatch(stream_id):
         raise StreamRequestError(f"stream must be an id of 8-64 letters/digits, got {stream_id!r}")
-    inputs = _check_list(callback.inputs, body.get("inputs"), "inputs")
-    state = _check_list(callback.states, body.get("state", []), "state")
+    # Every MATCH of the request, in inputs and state alike, stands for the same value.
+    matched: dict[str, Any] = {}
+    inputs = _check_list(callback.inputs, body.get("inputs"), "inputs", matched)
+    state = _check_list(callback.states, body.get("state", []), "state", matched)
     changed = body.get("changedPropIds", [])
     allowed = set()
     for entry in inputs:
         for item in entry if isinstance(entry, list) else [entry]:
             allowed.add(f"{stringify_id(item['id'])}.{item['property']}")
-    if not isinstance(changed, list) or any(c not in allowed for c in changed):
+    if not isinstance(changed, list) or any(
+        not isinstance(c, str) or c not in allowed for c in changed
+    ):
         raise StreamRequestError(
             f"changedPropIds must name inputs of this request, got {changed!r:.200}"
         )

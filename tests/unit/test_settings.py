@@ -1,0 +1,28 @@
+"""dash_live.settings: stream settings read from the Flask config."""
+
+from __future__ import annotations
+
+from dash_live.settings import StreamSettings
+
+
+def test_defaults() -> None:
+    settings = StreamSettings.from_config({})
+    assert settings.timeout == 60.0
+    assert settings.keepalive == 2.0
+    assert settings.max_streams_per_client == 16
+    assert settings.max_body_bytes == 1024 * 1024
+
+
+def test_values_from_the_config_are_converted() -> None:
+    settings = StreamSettings.from_config(
+        {
+            "DASH_LIVE_STREAM_TIMEOUT": 300,
+            "DASH_LIVE_KEEPALIVE": "0.5",
+            "DASH_LIVE_MAX_STREAMS_PER_CLIENT": "4",
+            "DASH_LIVE_MAX_BODY_BYTES": 2048,
+            "UNRELATED": 1,
+        }
+    )
+    assert (settings.timeout, settings.keepalive) == (300.0, 0.5)
+    assert (settings.max_streams_per_client, settings.max_body_bytes) == (4, 2048)
+    assert isinstance(settings.timeout, float)
