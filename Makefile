@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 .PHONY: demo test lint typecheck unit bench build system clean
 
 demo: $(INSTALLED) $(BUNDLE)
-	$(PY) examples/showcase/app.py
+	$(PY) -m examples.showcase.app
 
 test: $(INSTALLED) $(BUNDLE) system lint typecheck
 	$(PY) -m pytest

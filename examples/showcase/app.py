@@ -1,0 +1,112 @@
+"""The showcase app that ``make demo`` serves at http://127.0.0.1:8050.
+
+``create_app()`` builds the app (tests serve it with no delays); running the module serves it::
+
+    python -m examples.showcase.app          # or: make demo
+    SHOWCASE_WORD_DELAY=0.1 DASH_DEBUG=true python -m examples.showcase.app
+
+``SHOWCASE_WORD_DELAY`` (seconds between two LoremLM words, default 0.03) and
+``SHOWCASE_CHUNK_DELAY`` (seconds between two table chunks, default 0.2) set the pace;
+``DASH_DEBUG=true`` turns on Dash's dev tools and reloader. An optional first argument is the
+port (default 8050).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import dash
+import dash_mantine_components as dmc
+
+from dash_live import LiveSocketIO, attach_socketio
+
+from . import chat, lorem, notify, status, table
+
+__all__ = ["DEFAULT_CHUNK_DELAY", "DEFAULT_WORD_DELAY", "create_app"]
+
+DEFAULT_WORD_DELAY = 0.03
+DEFAULT_CHUNK_DELAY = 0.2
+
+
+def _layout() -> Any:
+    header = dmc.Group(
+        [
+            dmc.Stack(
+                [
+                    dmc.Title("dash-live showcase", order=2),
+                    dmc.Text(
+                        "Server push for Dash: Socket.IO pushes, event-callback streams, rooms.",
+                        c="dimmed",
+                    ),
+                ],
+                gap=0,
+            ),
+            status.badge(),
+        ],
+        justify="space-between",
+        mb="lg",
+    )
+    return dmc.MantineProvider(
+        [
+            status.socket_component(event_names=[notify.EVENT]),
+            notify.container(),
+            dmc.Container(
+                [
+                    header,
+                    dmc.SimpleGrid(
+                        [lorem.socketio_card(), lorem.event_callback_card()],
+                        cols={"base": 1, "md": 2},
+                        mb="lg",
+                    ),
+                    dmc.SimpleGrid([chat.card()], cols=1, mb="lg"),
+                    table.card(),
+                ],
+                size="xl",
+                py="lg",
+            ),
+        ]
+    )
+
+
+def create_app(
+    word_delay: float = DEFAULT_WORD_DELAY, chunk_delay: float = DEFAULT_CHUNK_DELAY
+) -> tuple[dash.Dash, LiveSocketIO]:
+    """Build the showcase: the Dash app and its Socket.IO server.
+
+    Parameters:
+        word_delay: seconds between two words of a LoremLM answer (0 in tests).
+        chunk_delay: seconds between two chunks of the streamed table (0 in tests).
+
+    Example::
+
+        >>> app, socketio = create_app(word_delay=0, chunk_delay=0)
+        >>> app.title
+        'dash-live showcase'
+    """
+    app = dash.Dash(__name__, title="dash-live showcase")
+    socketio = attach_socketio(app)
+    app.layout = _layout()
+    status.register(app)
+    notify.register(app)
+    lorem.register(app, socketio, word_delay)
+    chat.register(app, socketio)
+    table.register(chunk_delay)
+    return app, socketio
+
+
+def _delay(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value is None else float(value)
+
+
+if __name__ == "__main__":
+    showcase, _ = create_app(
+        word_delay=_delay("SHOWCASE_WORD_DELAY", DEFAULT_WORD_DELAY),
+        chunk_delay=_delay("SHOWCASE_CHUNK_DELAY", DEFAULT_CHUNK_DELAY),
+    )
+    debug = os.environ.get("DASH_DEBUG", "").lower() in ("1", "true", "yes")
+    port = int(sys.argv[1]) if len(sys.argv) > 1 else 8050
+    # The version check would ask dash-version.plotly.com: the showcase must work offline.
+    showcase.run(host="127.0.0.1", port=port, debug=debug, dev_tools_disable_version_check=True)

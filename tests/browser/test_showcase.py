@@ -1,0 +1,213 @@
+"""The showcase (examples/showcase) in a real browser: each section does what it shows.
+
+The app is served with no delays, so the streams finish quickly, except where a test stops a
+stream midway: there it runs at a human pace, and the test waits on what the page shows.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+import plotly.data
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from examples.showcase.app import create_app
+from examples.showcase.lorem import answer_text, tokens
+from tests.browser.conftest import PageErrors
+from tests.conftest import LiveServer
+from tests.processes import ServerProcess, free_port
+
+ROWS = len(plotly.data.gapminder())
+# Slow enough that a Stop or Cancel lands mid-stream: 40+ words and 18 chunks take seconds.
+HUMAN_PACE = {"word_delay": 0.05, "chunk_delay": 0.2}
+ROW_COUNT = """() => {
+    try {
+        return window.dash_ag_grid.getApi('grid').getDisplayedRowCount();
+    } catch (notReady) {
+        return -1;
+    }
+}"""
+
+
+def open_showcase(page: Page, serve: Callable[[object], LiveServer], **delays: float) -> LiveServer:
+    app, _socketio = create_app(**{"word_delay": 0.0, "chunk_delay": 0.0, **delays})
+    server = serve(app)
+    visit(page, server.url)
+    return server
+
+
+def visit(page: Page, url: str) -> None:
+    page.goto(url)
+    # Connected means the server's connect handler ran: this tab is in the chat room.
+    expect(page.locator("#connection-badge")).to_have_text("connected", timeout=15_000)
+
+
+def notification(page: Page, text: str) -> Locator:
+    return page.locator(".mantine-Notification-root").filter(has_text=text)
+
+
+def row_count(page: Page) -> int:
+    count: int = page.evaluate(ROW_COUNT)
+    return count
+
+
+def progress(page: Page) -> Locator:
+    return page.locator("#table-progress [role=progressbar]")
+
+
+def test_status_badge_shows_connected(page: Page, serve: Callable[[object], LiveServer]) -> None:
+    open_showcase(page, serve)
+    expect(page.locator("#connection-badge")).to_have_text("connected")
+    socket_id = page.evaluate("() => window.dash_component_api.getLayout('socket').props.socketId")
+    assert isinstance(socket_id, str)
+    assert socket_id
+    expect(page.locator("#connection-detail")).to_have_text(f"socket {socket_id}")
+
+
+@pytest.fixture
+def showcase_process() -> Iterator[ServerProcess]:
+    server = ServerProcess("examples.showcase.app", free_port())
+    yield server
+    server.stop()
+
+
+def test_status_badge_follows_a_server_restart(
+    page: Page, page_errors: PageErrors, showcase_process: ServerProcess
+) -> None:
+    page_errors.allow("net::ERR_CONNECTION_REFUSED")  # each attempt while the server is down
+    server = showcase_process.start()
+    visit(page, server.url)
+    server.stop()
+    badge = page.locator("#connection-badge")
+    expect(badge).to_have_text(re.compile(r"^reconnecting \(attempt [1-9]\d*\)$"), timeout=15_000)
+    server.start()
+    expect(badge).to_have_text("connected", timeout=30_000)
+
+
+def test_loremlm_over_socketio_streams_the_whole_answer(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    open_showcase(page, serve)
+    question = "What does dash-live push?"
+    page.fill("#question", question)
+    page.click("#ask")
+    expect(page.locator("#answer")).to_have_text(answer_text(question), timeout=15_000)
+    words = len(tokens(question))
+    expect(page.locator("#status")).to_have_text(f"Answered in {words} words.")
+    # The "Thinking…" notification became "Done": one notification, updated by its id.
+    expect(notification(page, f"Done: {words} words.")).to_be_visible()
+    expect(notification(page, "LoremLM over Socket.IO")).to_have_count(1)
+    expect(page.locator("#ask")).to_be_enabled()
+
+
+def test_loremlm_over_an_event_callback_streams_the_whole_answer(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    open_showcase(page, serve)
+    question = "Is the answer the same twice?"
+    page.fill("#ec-question", question)
+    for _run in range(2):  # the second run starts from an empty answer again
+        page.click("#ec-ask")
+        expect(page.locator("#ec-answer")).to_have_text(answer_text(question), timeout=15_000)
+    words = len(tokens(question))
+    expect(page.locator("#ec-status")).to_have_text(f"Answered in {words} words.")
+    expect(notification(page, f"Done: {words} words.")).to_have_count(2)
+    expect(page.locator("#ec-stop")).to_be_disabled()
+    expect(page.locator("#ec-ask")).to_be_enabled()
+
+
+def test_stop_cancels_the_event_callback_midway(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    open_showcase(page, serve, **HUMAN_PACE)
+    question = "Will you stop?"
+    full = answer_text(question)
+    page.fill("#ec-question", question)
+    page.click("#ec-ask")
+    answer = page.locator("#ec-answer")
+    expect(answer).to_have_text(re.compile(r"^\S+ \S+ \S+"), timeout=15_000)  # three words in
+    expect(page.locator("#ec-stop")).to_be_enabled()
+    page.click("#ec-stop")
+    expect(page.locator("#ec-status")).to_have_text("Stopped.")
+    expect(notification(page, "Stopped.")).to_be_visible()
+    expect(page.locator("#ec-stop")).to_be_disabled()  # running props restored
+    expect(page.locator("#ec-ask")).to_be_enabled()
+    stopped_at = answer.inner_text()
+    assert full.startswith(stopped_at)
+    assert len(stopped_at) < len(full)
+    # While a whole Socket.IO answer streams at the same pace, the stopped one does not grow.
+    page.fill("#question", question)
+    page.click("#ask")
+    expect(page.locator("#answer")).to_have_text(full, timeout=30_000)
+    expect(answer).to_have_text(stopped_at)
+    expect(page.locator("#ec-status")).to_have_text("Stopped.")
+
+
+def test_chat_reaches_every_tab_and_rejects_an_empty_message(
+    new_page: Callable[..., Page], serve: Callable[[object], LiveServer]
+) -> None:
+    alice = new_page()
+    server = open_showcase(alice, serve)
+    alice_second_tab = new_page(alice.context)
+    bob = new_page()  # another browser profile: another user
+    for page in (alice_second_tab, bob):
+        visit(page, server.url)
+    everyone = (alice, alice_second_tab, bob)
+
+    alice.fill("#chat-name", "alice")
+    alice.fill("#chat-text", "hello bob")
+    alice.click("#chat-send")
+    for page in everyone:
+        expect(page.locator(".chat-message")).to_have_count(1)
+        expect(page.locator(".chat-message")).to_contain_text("alice: hello bob")
+    expect(alice.locator("#chat-text")).to_have_value("")  # cleared for its sender only
+
+    bob.fill("#chat-name", "bob")
+    bob.fill("#chat-text", "   ")
+    bob.locator("#chat-text").press("Enter")  # Enter sends too
+    expect(bob.locator("#chat-text-error")).to_have_text("Type a message first.")
+    expect(alice.locator("#chat-text-error")).to_have_count(0)  # told to the sender only
+
+    bob.fill("#chat-text", "hi alice")
+    bob.click("#chat-send")
+    # Had the empty message been broadcast, it would sit between the two.
+    for page in everyone:
+        messages = page.locator(".chat-message")
+        expect(messages).to_have_count(2)
+        expect(messages.nth(0)).to_contain_text("alice: hello bob")
+        expect(messages.nth(1)).to_contain_text("bob: hi alice")
+    expect(bob.locator("#chat-text-error")).to_have_count(0)
+
+
+def test_table_streams_every_gapminder_row(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    open_showcase(page, serve)
+    for run in (1, 2):  # the second stream replaces the rows of the first
+        page.click("#start-table")
+        expect(page.locator("#table-status")).to_have_text(
+            f"Stream {run}: {ROWS} / {ROWS} rows", timeout=30_000
+        )
+        page.wait_for_function(f"() => ({ROW_COUNT})() === {ROWS}", timeout=15_000)
+        expect(progress(page)).to_have_attribute("aria-valuenow", "100")
+    expect(notification(page, f"Done: {ROWS} rows.")).to_have_count(2)
+    expect(page.locator("#cancel-table")).to_be_disabled()
+    assert row_count(page) == ROWS
+
+
+def test_cancel_stops_the_table_midway(page: Page, serve: Callable[[object], LiveServer]) -> None:
+    open_showcase(page, serve, **HUMAN_PACE)
+    page.click("#start-table")
+    page.wait_for_function(f"() => ({ROW_COUNT})() >= 100", timeout=15_000)
+    expect(page.locator("#cancel-table")).to_be_enabled()
+    page.click("#cancel-table")
+    expect(page.locator("#table-status")).to_have_text("Cancelled.")
+    expect(notification(page, "Cancelled.")).to_be_visible()
+    expect(page.locator("#start-table")).to_be_enabled()
+    rows = row_count(page)
+    assert 100 <= rows < ROWS
+    shown = progress(page).get_attribute("aria-valuenow")
+    assert shown is not None
+    assert float(shown) < 100
