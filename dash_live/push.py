@@ -12,6 +12,7 @@ from typing import Any
 
 from .exceptions import NotAttachedError, TargetError
 from .protocol import batch_from_pairs, updates_for
+from .rooms import ROOMS_EVENT
 from .socketio_server import RESERVED_PREFIX, LiveSocketIO, current_socketio, user_room
 
 __all__ = ["join_room", "leave_room", "push_props"]
@@ -110,18 +111,36 @@ def join_room(
 ) -> None:
     """Add the connection ``sid`` to ``room`` (from a Dash callback, a thread, anywhere).
 
-    Inside a Socket.IO handler, ``flask_socketio.join_room(room)`` does the same for the
-    current connection.
+    The tab keeps the membership across reconnections (see :mod:`dash_live.rooms`): its
+    ``DashSocketIO`` joins the room again by itself, and lists it in its ``rooms`` prop.
+    ``flask_socketio.join_room(room)`` inside a handler joins for the current connection only.
+
+    Example::
+
+        >>> import dash
+        >>> from dash_live import attach_socketio
+        >>> socketio = attach_socketio(dash.Dash(__name__))
+        >>> join_room("dash-live:admins", "some-sid")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dash_live.exceptions.TargetError: room 'dash-live:admins' uses the reserved prefix ...
     """
     _check_room(room, "room")
     if room.startswith(RESERVED_PREFIX):
         raise TargetError(f"room {room!r} uses the reserved prefix {RESERVED_PREFIX!r}")
-    _server(socketio).server.enter_room(_check_room(sid, "sid"), room, namespace=namespace)
+    server = _server(socketio)
+    sid = _check_room(sid, "sid")
+    server.server.enter_room(sid, room, namespace=namespace)
+    token = server.room_signer.token(room)
+    server.server.emit(ROOMS_EVENT, {"join": room, "token": token}, to=sid, namespace=namespace)
 
 
 def leave_room(
     room: str, sid: str, *, namespace: str = "/", socketio: LiveSocketIO | None = None
 ) -> None:
-    """Remove the connection ``sid`` from ``room``."""
+    """Remove the connection ``sid`` from ``room``; its tab stops joining it again."""
     _check_room(room, "room")
-    _server(socketio).server.leave_room(_check_room(sid, "sid"), room, namespace=namespace)
+    server = _server(socketio)
+    sid = _check_room(sid, "sid")
+    server.server.leave_room(sid, room, namespace=namespace)
+    server.server.emit(ROOMS_EVENT, {"leave": room}, to=sid, namespace=namespace)

@@ -21,7 +21,7 @@ from typing import Any, cast
 import flask
 from flask_socketio import SocketIO
 
-from . import socket_streams
+from . import rooms, socket_streams
 from .exceptions import InvalidEventNameError, PayloadTooLargeError
 from .message_queue import LiveRedisManager, check_redis_url, redis_url_from
 from .protocol import UPDATE_EVENT, Update, encode_batch
@@ -154,6 +154,8 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         kwargs.setdefault("json", SocketJSON)
         kwargs.setdefault("async_mode", _choose_async_mode())
         self._installed = False
+        # Replaced by one keyed with the app's secret once attached to an app.
+        self.room_signer = rooms.RoomSigner(None)
         super().__init__(app, **kwargs)
 
     def init_app(self, app: Any, **kwargs: Any) -> None:
@@ -162,6 +164,7 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         super().init_app(app, **kwargs)
         if app is not None and not self._installed:
             self._installed = True
+            self.room_signer = rooms.RoomSigner(app.secret_key)
             # Join user rooms and cancel a closed tab's streams even when the app registers no
             # connect or disconnect handler of its own.
             self.on("connect")(lambda: None)
@@ -186,6 +189,8 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
 
             def connect(auth: Any = None) -> Any:
                 self._join_user_room()
+                self._restore_rooms(auth)
+                auth = rooms.without_room_tokens(auth)
                 return handler(auth) if takes_auth else handler()
 
             register(connect)
@@ -206,6 +211,11 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
             return handler
 
         return decorator
+
+    def _restore_rooms(self, auth: Any) -> None:
+        request: Any = flask.request
+        for room in self.room_signer.rooms_in(auth):
+            self.server.enter_room(request.sid, room, request.namespace)
 
     def _join_user_room(self) -> None:
         if self.identify is None:

@@ -35,13 +35,15 @@ def redis_server() -> Iterator[RedisServer]:
 class Tab:
     """A Socket.IO client standing for one browser tab: collects its ``dash-live:update``s."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, auth: dict[str, Any] | None = None) -> None:
         self.updates: queue.Queue[list[Any]] = queue.Queue()
         self.disconnected = queue.Queue[str]()
+        self.room_tokens: queue.Queue[dict[str, str]] = queue.Queue()
         self.client = socketio.Client(reconnection=False)
         self.client.on("dash-live:update", self.updates.put)
+        self.client.on("dash-live:rooms", self.room_tokens.put)
         self.client.on("disconnect", lambda *reason: self.disconnected.put("gone"))
-        self.client.connect(url, transports=["websocket"], wait_timeout=WAIT)
+        self.client.connect(url, transports=["websocket"], wait_timeout=WAIT, auth=auth)
         self.pid: int = self.client.call("whoami", timeout=WAIT)
 
     def join(self, room: str) -> None:
@@ -58,11 +60,11 @@ class Tab:
 
 
 @pytest.fixture
-def tabs() -> Iterator[Callable[[str], Tab]]:
+def tabs() -> Iterator[Callable[..., Tab]]:
     opened: list[Tab] = []
 
-    def open_tab(url: str) -> Tab:
-        tab = Tab(url)
+    def open_tab(url: str, auth: dict[str, Any] | None = None) -> Tab:
+        tab = Tab(url, auth)
         opened.append(tab)
         return tab
 
@@ -95,7 +97,9 @@ def workers(redis_server: RedisServer) -> Iterator[Callable[[], ServerProcess]]:
 
     def start() -> ServerProcess:
         worker = ServerProcess(
-            "tests.scaleout.app", free_port(), env={"DASH_LIVE_REDIS_URL": redis_server.url}
+            "tests.scaleout.app",
+            free_port(),
+            env={"DASH_LIVE_REDIS_URL": redis_server.url, "APP_SECRET_KEY": "shared-secret"},
         )
         started.append(worker.start())
         return worker
@@ -123,7 +127,7 @@ def news(text: str) -> list[list[Any]]:
 
 
 def test_a_room_message_from_another_process_reaches_clients_of_both_workers(
-    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[[str], Tab]
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
 ) -> None:
     first, second = workers(), workers()
     on_first, on_second, outsider = tabs(first.url), tabs(second.url), tabs(second.url)
@@ -144,7 +148,7 @@ def test_a_room_message_from_another_process_reaches_clients_of_both_workers(
 
 
 def test_a_job_process_streams_progress_to_the_tab_that_started_it(
-    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[[str], Tab]
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
 ) -> None:
     first, second = workers(), workers()
     mine, theirs = tabs(first.url), tabs(second.url)
@@ -162,7 +166,7 @@ def test_a_job_process_streams_progress_to_the_tab_that_started_it(
 
 
 def test_killing_one_worker_does_not_disturb_the_clients_of_the_other(
-    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[[str], Tab]
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
 ) -> None:
     doomed, survivor = workers(), workers()
     on_doomed, on_survivor = tabs(doomed.url), tabs(survivor.url)
@@ -180,7 +184,7 @@ def test_killing_one_worker_does_not_disturb_the_clients_of_the_other(
 
 
 def test_a_redis_restart_is_survived_with_a_clear_error_meanwhile(
-    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[[str], Tab]
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
 ) -> None:
     first, second = workers(), workers()
     on_first, on_second = tabs(first.url), tabs(second.url)
@@ -205,6 +209,23 @@ def test_a_redis_restart_is_survived_with_a_clear_error_meanwhile(
     assert on_second.client.connected
     assert on_first.disconnected.empty()
     assert on_second.disconnected.empty()
+
+
+def test_a_tab_moving_to_another_worker_keeps_its_rooms(
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
+) -> None:
+    first, second = workers(), workers()
+    before = tabs(first.url)
+    before.join("room")
+    token = before.room_tokens.get(timeout=WAIT)
+    assert token["join"] == "room"
+    before.close()
+    # The reconnection lands on the other worker (as after a restart or a failover) and shows
+    # the token the first one signed: it is in the room before its first event.
+    after = tabs(second.url, {"dash-live:rooms": [token["token"]]})
+    wait_for_subscribers(redis_server.url, 2)
+    assert publish(redis_server.url, "room", "welcome back").returncode == 0
+    assert after.next_update() == news("welcome back")
 
 
 class Gunicorn:
@@ -240,7 +261,7 @@ class Gunicorn:
 
 
 def test_gunicorn_gevent_workers_share_rooms_over_websocket_only(
-    redis_server: RedisServer, tabs: Callable[[str], Tab]
+    redis_server: RedisServer, tabs: Callable[..., Tab]
 ) -> None:
     # WebSocket-only clients need no sticky sessions: each connection is one request that
     # stays on the worker that accepted it.

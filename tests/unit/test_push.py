@@ -24,6 +24,7 @@ from dash_live import (
     push_props,
 )
 from dash_live.protocol import UPDATE_EVENT
+from dash_live.rooms import ROOMS_EVENT
 
 Client = Any  # flask_socketio.test_client.SocketIOTestClient (untyped)
 
@@ -75,10 +76,15 @@ def sid_of(client: Client) -> str:
 
 
 def batches(client: Client) -> list[list[list[Any]]]:
-    """The update batches a client received since the last call."""
-    received = client.get_received()
+    """The update batches a client received since the last call (room tokens aside)."""
+    received = [m for m in client.get_received() if m["name"] != ROOMS_EVENT]
     assert all(message["name"] == UPDATE_EVENT for message in received), received
     return [message["args"][0] for message in received]
+
+
+def room_changes(client: Client) -> list[dict[str, str]]:
+    """The room memberships announced to a client since the last call."""
+    return [m["args"][0] for m in client.get_received() if m["name"] == ROOMS_EVENT]
 
 
 # Targets.
@@ -291,6 +297,23 @@ def test_flask_socketio_join_room_works_with_push(app: dash.Dash, socketio: Live
     client.emit("enter-flask-socketio", "lobby")
     push_props("a", {"children": 1}, to="lobby")
     assert len(batches(client)) == 1
+
+
+def test_a_room_token_rejoins_the_room_on_reconnection(
+    app: dash.Dash, socketio: LiveSocketIO
+) -> None:
+    first = connect(app, socketio)
+    join_room("lobby", sid_of(first))
+    (joined,) = room_changes(first)
+    assert joined["join"] == "lobby"
+    # A new connection of the same tab presents its token and is in the room at once.
+    again = socketio.test_client(app.server, auth={"dash-live:rooms": [joined["token"]]})
+    forged = socketio.test_client(app.server, auth={"dash-live:rooms": ["bogus." + "x" * 20]})
+    push_props("a", {"children": "back"}, to="lobby")
+    assert batches(again) == [[["a", "children", "set", "back"]]]
+    assert batches(forged) == []
+    leave_room("lobby", sid_of(first))
+    assert room_changes(first) == [{"leave": "lobby"}]
 
 
 def test_reserved_rooms_cannot_be_joined(socketio: LiveSocketIO) -> None:

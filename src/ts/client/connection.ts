@@ -25,11 +25,15 @@ export type ConnectionOptions = {
     withCredentials?: boolean;
 };
 
+/** When and why the connection was last lost, reported once it is back. */
+export type Outage = {since: number; until: number; reason: string};
+
 export type ConnectionState = {
     connected: boolean;
     socketId: string | null;
     error: string | null;
     reconnectAttempts: number;
+    lastDisconnect: Outage;
 };
 
 /** Socket.IO path under Dash's `requests_pathname_prefix`, so apps behind a prefix just work. */
@@ -50,12 +54,15 @@ export function openSocket(
     url: string | undefined,
     namespace: string,
     options: ConnectionOptions,
-    onState: (state: Partial<ConnectionState>) => void
+    onState: (state: Partial<ConnectionState>) => void,
+    extraAuth: () => {[key: string]: unknown} = () => ({})
 ): {socket: Socket; close: () => void} {
     const settings: Partial<ManagerOptions & SocketOptions> = {
         ...options,
         path: options.path ?? defaultPath(),
         transports: options.transports ?? ['polling', 'websocket'],
+        // A function is asked again at every (re)connection, so what it adds is current.
+        auth: (callback: (auth: object) => void) => callback({...options.auth, ...extraAuth()}),
     };
     const base = url ?? '';
     const target = namespace && namespace !== '/' ? base + namespace : base || undefined;
@@ -85,11 +92,24 @@ export function openSocket(
         }, wait);
     };
 
+    let lost: {since: number; reason: string} | null = null;
     socket.on('connect', () => {
         attempts = 0;
-        onState({connected: true, socketId: socket.id ?? null, error: null, reconnectAttempts: 0});
+        const state: Partial<ConnectionState> = {
+            connected: true,
+            socketId: socket.id ?? null,
+            error: null,
+            reconnectAttempts: 0,
+        };
+        if (lost) {
+            // Whatever was sent to this tab meanwhile is gone: tell the app, so it can re-sync.
+            state.lastDisconnect = {since: lost.since, until: Date.now(), reason: lost.reason};
+            lost = null;
+        }
+        onState(state);
     });
     socket.on('disconnect', reason => {
+        lost = {since: Date.now(), reason};
         onState({connected: false, socketId: null});
         if (reason === 'io server disconnect') {
             retry();

@@ -10,6 +10,9 @@ import {EventDelivery} from '../client/events';
 /** Events whose names start with this prefix are dash-live's own and never reach `data-*`. */
 const RESERVED_PREFIX = 'dash-live:';
 const UPDATE_EVENT = 'dash-live:update';
+const ROOMS_EVENT = 'dash-live:rooms';
+/** The key of the `auth` entry that carries signed room memberships to the server. */
+const ROOMS_AUTH_KEY = 'dash-live:rooms';
 
 type Props = {
     /** The ID used to identify this component in Dash callbacks. */
@@ -59,6 +62,18 @@ type Props = {
     error?: string | null;
     /** The number of the reconnection attempt under way; 0 while connected (read-only). */
     reconnectAttempts?: number;
+    /**
+     * Set when the connection comes back after being lost (read-only):
+     * {"since": ms, "until": ms, "reason": str}, times in ms since the epoch. Events and
+     * pushes addressed to this tab in that window were not delivered; listen on this prop
+     * to re-sync what the page shows.
+     */
+    lastDisconnect?: {since: number; until: number; reason: string} | null;
+    /**
+     * The rooms this tab joined through dash_live.join_room (read-only). They are joined
+     * again by themselves after every reconnection.
+     */
+    rooms?: string[];
     /** The latest payload of each event X listed in eventNames (read-only). */
     'data-*'?: any;
     /** Dash-assigned callback that should be called to report property changes. */
@@ -95,12 +110,24 @@ const DashSocketIO = (props: Props) => {
             setAnyProps(own, {[prop]: payload});
             return stringifyId(own) + '.' + prop;
         });
-        const {socket, close} = openSocket(url, namespace, options as ConnectionOptions, report);
+        // Signed by the server when it put this tab in a room; shown back at every reconnection.
+        const roomTokens = new Map<string, string>();
+        const {socket, close} = openSocket(url, namespace, options as ConnectionOptions, report, () => ({
+            [ROOMS_AUTH_KEY]: Array.from(roomTokens.values()),
+        }));
         socketRef.current = socket;
         // The page's own connection also carries event-callback streams (transport "socketio").
         const withdraw = url === undefined && namespace === '/' ? offerSocket(socket) : undefined;
 
         socket.on(UPDATE_EVENT, (updates: WireUpdate[]) => pageApplier.push(updates));
+        socket.on(ROOMS_EVENT, (change: {join?: string; leave?: string; token?: string}) => {
+            if (change.join && change.token) {
+                roomTokens.set(change.join, change.token);
+            } else if (change.leave) {
+                roomTokens.delete(change.leave);
+            }
+            setPropsRef.current?.({rooms: Array.from(roomTokens.keys())});
+        });
         socket.onAny((event: string, ...args: unknown[]) => {
             if (event.startsWith(RESERVED_PREFIX)) {
                 return;
