@@ -13,8 +13,15 @@ port (default 8050).
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import os
+import shutil
+import signal
+import socket
+import subprocess
 import sys
+import time
 from typing import Any
 
 import dash
@@ -22,12 +29,13 @@ import dash_mantine_components as dmc
 
 from dash_live import LiveSocketIO, attach_socketio
 
-from . import chat, lorem, notify, status, table
+from . import chat, jobs, lorem, notify, status, table
 
-__all__ = ["DEFAULT_CHUNK_DELAY", "DEFAULT_WORD_DELAY", "create_app"]
+__all__ = ["DEFAULT_CHUNK_DELAY", "DEFAULT_JOB_DELAY", "DEFAULT_WORD_DELAY", "create_app"]
 
 DEFAULT_WORD_DELAY = 0.03
 DEFAULT_CHUNK_DELAY = 0.2
+DEFAULT_JOB_DELAY = 0.25
 
 
 def _layout() -> Any:
@@ -60,7 +68,7 @@ def _layout() -> Any:
                         cols={"base": 1, "md": 2},
                         mb="lg",
                     ),
-                    dmc.SimpleGrid([chat.card()], cols=1, mb="lg"),
+                    dmc.SimpleGrid([chat.card(), jobs.card()], cols={"base": 1, "md": 2}, mb="lg"),
                     table.card(),
                 ],
                 size="xl",
@@ -71,13 +79,19 @@ def _layout() -> Any:
 
 
 def create_app(
-    word_delay: float = DEFAULT_WORD_DELAY, chunk_delay: float = DEFAULT_CHUNK_DELAY
+    word_delay: float = DEFAULT_WORD_DELAY,
+    chunk_delay: float = DEFAULT_CHUNK_DELAY,
+    job_delay: float = DEFAULT_JOB_DELAY,
 ) -> tuple[dash.Dash, LiveSocketIO]:
     """Build the showcase: the Dash app and its Socket.IO server.
 
     Parameters:
         word_delay: seconds between two words of a LoremLM answer (0 in tests).
         chunk_delay: seconds between two chunks of the streamed table (0 in tests).
+        job_delay: seconds each step of the background job takes.
+
+    With ``DASH_LIVE_REDIS_URL`` set, Socket.IO goes through that Redis and the background
+    job card is enabled.
 
     Example::
 
@@ -93,6 +107,7 @@ def create_app(
     lorem.register(app, socketio, word_delay)
     chat.register(app, socketio)
     table.register(chunk_delay)
+    jobs.register(app, job_delay)
     return app, socketio
 
 
@@ -101,7 +116,47 @@ def _delay(name: str, default: float) -> float:
     return default if value is None else float(value)
 
 
+def _die_with_parent() -> None:
+    # Linux: the kernel sends SIGTERM to the child when the demo dies, however it dies.
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(10)
+
+
+def _private_redis() -> subprocess.Popen[bytes] | None:
+    """Start a throwaway redis-server for the demo's background-job card, when there is one
+    and no DASH_LIVE_REDIS_URL was given; it stops with the demo."""
+    if os.environ.get("DASH_LIVE_REDIS_URL") or shutil.which("redis-server") is None:
+        return None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
+    )  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)  # redis-server is starting
+    atexit.register(_stop, server)
+    os.environ["DASH_LIVE_REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
+    return server
+
+
 if __name__ == "__main__":
+    # SIGTERM (e.g. `kill`) ends the demo through sys.exit, so atexit stops the private Redis.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    _private_redis()
     showcase, _ = create_app(
         word_delay=_delay("SHOWCASE_WORD_DELAY", DEFAULT_WORD_DELAY),
         chunk_delay=_delay("SHOWCASE_CHUNK_DELAY", DEFAULT_CHUNK_DELAY),

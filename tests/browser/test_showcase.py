@@ -18,6 +18,7 @@ from examples.showcase.lorem import answer_text, tokens
 from tests.browser.conftest import PageErrors
 from tests.conftest import LiveServer
 from tests.processes import ServerProcess, free_port
+from tests.scaleout.redis_server import RedisServer
 
 ROWS = len(plotly.data.gapminder())
 # Slow enough that a Stop or Cancel lands mid-stream: 40+ words and 18 chunks take seconds.
@@ -211,3 +212,30 @@ def test_cancel_stops_the_table_midway(page: Page, serve: Callable[[object], Liv
     shown = progress(page).get_attribute("aria-valuenow")
     assert shown is not None
     assert float(shown) < 100
+
+
+def test_a_job_in_another_process_reports_to_the_tab_that_started_it(
+    page: Page, serve: Callable[[object], LiveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redis_server = RedisServer().start()
+    try:
+        # The app, and the job process it starts, find Redis through this one setting.
+        monkeypatch.setenv("DASH_LIVE_REDIS_URL", redis_server.url)
+        open_showcase(page, serve, job_delay=0.0)
+        page.click("#start-job")
+        expect(page.locator("#job-started")).to_contain_text("Job started", timeout=10_000)
+        expect(page.locator("#job-status")).to_have_text("Job done: 20 steps.", timeout=30_000)
+        expect(page.locator("#job-progress [role=progressbar]")).to_have_attribute(
+            "aria-valuenow", "100"
+        )
+    finally:
+        redis_server.cleanup()
+
+
+def test_without_redis_the_job_card_says_what_it_needs(
+    page: Page, serve: Callable[[object], LiveServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DASH_LIVE_REDIS_URL", raising=False)
+    open_showcase(page, serve)
+    expect(page.locator("#start-job")).to_be_disabled()
+    expect(page.get_by_text("Needs Redis: set DASH_LIVE_REDIS_URL")).to_be_visible()
