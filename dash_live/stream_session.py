@@ -31,6 +31,7 @@ import flask
 from dash._callback_context import context_value
 from dash._utils import AttributeDict, inputs_to_dict, inputs_to_vals
 
+from .coalesce import coalesce
 from .event_callbacks import EventCallback
 from .protocol import Update, encode_batch
 from .runner import Failed, Finished, StreamRunner, updates_of
@@ -228,7 +229,8 @@ def frames(
                     item = runner.items.get_nowait()
                 except queue.Empty:
                     break
-            out: list[Frame] = [("update", encode_batch(batch))] if batch else []
+            # Updates that queued up while the page was behind travel folded (coalesce.py).
+            out: list[Frame] = [("update", encode_batch(coalesce(batch)))] if batch else []
             if isinstance(ending, Failed):
                 yield out + list(_error_frames(spec, ending.error, debug))
                 return
