@@ -13,8 +13,10 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
 import inspect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from dash._callback_context import context_value
@@ -24,6 +26,18 @@ from .protocol import Update
 from .runner import updates_of
 
 __all__ = ["run_event_callback"]
+
+
+def _run(coroutine: Coroutine[Any, Any, list[Update]]) -> list[Update]:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    # A loop already runs in this thread (Jupyter, Playwright's sync API, an async test):
+    # asyncio.run would refuse, so the generator gets a thread and a loop of its own.
+    context = contextvars.copy_context()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(context.run, asyncio.run, coroutine).result()
 
 
 def run_event_callback(
@@ -56,7 +70,7 @@ def run_event_callback(
             async def collect() -> list[Update]:
                 return [u async for value in produced for u in updates_of(value)]
 
-            return asyncio.run(collect())
+            return _run(collect())
         return [update for value in produced for update in updates_of(value)]
     finally:
         context_value.reset(token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from dash import Input, State, ctx
@@ -93,3 +94,17 @@ def test_a_generator_that_yields_nothing() -> None:
         yield  # pragma: no cover
 
     assert run_event_callback(nothing) == []
+
+
+def test_an_async_generator_runs_even_inside_a_running_event_loop() -> None:
+    # As in Jupyter, an async test, or beside Playwright's sync API.
+    @event_callback(Input("go", "n_clicks"))
+    async def stream(_clicks: int) -> AsyncIterator[object]:
+        for i in range(3):
+            await asyncio.sleep(0)
+            yield stream_props("out", {"children": i})
+
+    async def inside_a_loop() -> list[Any]:
+        return [u.value for u in run_event_callback(stream, 1)]
+
+    assert asyncio.run(inside_a_loop()) == [0, 1, 2]
