@@ -39,7 +39,8 @@ class Tab:
         self.updates: queue.Queue[list[Any]] = queue.Queue()
         self.disconnected = queue.Queue[str]()
         self.room_tokens: queue.Queue[dict[str, str]] = queue.Queue()
-        self.client = socketio.Client(reconnection=False)
+        # Generous timeouts: a loaded 2-core machine can take seconds to accept a WebSocket.
+        self.client = socketio.Client(reconnection=False, request_timeout=WAIT)
         self.client.on("dash-live:update", self.updates.put)
         self.client.on("dash-live:rooms", self.room_tokens.put)
         self.client.on("disconnect", lambda *reason: self.disconnected.put("gone"))
