@@ -103,7 +103,7 @@ def _pump(
 def install(socketio: LiveSocketIO) -> None:
     """Serve event-callback streams over ``socketio`` (called by ``attach_socketio``)."""
 
-    @socketio.on(START_EVENT)
+    @socketio.on_reserved(START_EVENT)
     def start(body: object) -> dict[str, Any]:
         sid: str = flask.request.sid  # type: ignore[attr-defined]
         settings = StreamSettings.from_config(flask.current_app.config)
@@ -114,7 +114,7 @@ def install(socketio: LiveSocketIO) -> None:
         socketio.start_background_task(_pump, socketio, sid, request, runner, settings, _debug())
         return {"ok": True}
 
-    @socketio.on(CANCEL_EVENT)
+    @socketio.on_reserved(CANCEL_EVENT)
     def cancel(body: object) -> None:
         stream_id = body.get("stream") if isinstance(body, dict) else None
         if isinstance(stream_id, str):

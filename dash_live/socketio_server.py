@@ -178,6 +178,11 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         a ``disconnect`` handler so that the event-callback streams of the connection are
         cancelled first.
         """
+        if isinstance(message, str) and message.startswith(RESERVED_PREFIX):
+            raise InvalidEventNameError(
+                f"event name {message!r} is reserved for dash-live's own handlers "
+                f"(the {RESERVED_PREFIX!r} prefix)"
+            )
         register = super().on(message, namespace)
         if message == "disconnect":
             return self._wrap_disconnect(register)
@@ -197,6 +202,10 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
             return handler
 
         return decorator
+
+    def on_reserved(self, message: str) -> Callable[..., Any]:
+        """Register one of dash-live's own handlers (a ``dash-live:`` event)."""
+        return cast(Callable[..., Any], super().on(message, "/"))
 
     def _wrap_disconnect(self, register: Callable[..., Any]) -> Callable[..., Any]:
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -1,0 +1,1 @@
+"""Apps that integration tests serve from child processes (gunicorn, the dev servers)."""
