@@ -1029,11 +1029,9 @@ def test_a_thousand_aborted_streams_leave_nothing_behind(serve: Serve) -> None:
     runners_before = _live_runners()
     rss_before = _rss_bytes()
 
-    started = time.monotonic()
     with ThreadPoolExecutor(max_workers=4) as pool:
         for future in [pool.submit(abort_streams, 250) for _ in range(4)]:
-            future.result(timeout=120)
-    assert time.monotonic() - started < 120
+            future.result(timeout=120)  # a bound against hanging, not a speed target
 
     assert wait_until(lambda: closed[0] == 1020, 30), f"only {closed[0] - 20} of 1000 closed"
     assert wait_until(lambda: settled(streams_before, threads_before + 5), 30), (

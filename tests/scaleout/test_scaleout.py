@@ -6,6 +6,7 @@ them by PID. Clients are real python-socketio clients over WebSocket.
 
 from __future__ import annotations
 
+import base64
 import os
 import queue
 import subprocess
@@ -35,7 +36,9 @@ def redis_server() -> Iterator[RedisServer]:
 class Tab:
     """A Socket.IO client standing for one browser tab: collects its ``dash-live:update``s."""
 
-    def __init__(self, url: str, auth: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, url: str, auth: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         self.updates: queue.Queue[list[Any]] = queue.Queue()
         self.disconnected = queue.Queue[str]()
         self.room_tokens: queue.Queue[dict[str, str]] = queue.Queue()
@@ -44,7 +47,9 @@ class Tab:
         self.client.on("dash-live:update", self.updates.put)
         self.client.on("dash-live:rooms", self.room_tokens.put)
         self.client.on("disconnect", lambda *reason: self.disconnected.put("gone"))
-        self.client.connect(url, transports=["websocket"], wait_timeout=WAIT, auth=auth)
+        self.client.connect(
+            url, transports=["websocket"], wait_timeout=WAIT, auth=auth, headers=headers or {}
+        )
         self.pid: int = self.client.call("whoami", timeout=WAIT)
 
     def join(self, room: str) -> None:
@@ -64,8 +69,10 @@ class Tab:
 def tabs() -> Iterator[Callable[..., Tab]]:
     opened: list[Tab] = []
 
-    def open_tab(url: str, auth: dict[str, Any] | None = None) -> Tab:
-        tab = Tab(url, auth)
+    def open_tab(
+        url: str, auth: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> Tab:
+        tab = Tab(url, auth, headers)
         opened.append(tab)
         return tab
 
@@ -164,6 +171,54 @@ def test_a_job_process_streams_progress_to_the_tab_that_started_it(
     assert [theirs.next_update() for _ in range(40)] == [
         [["progress", "children", "set", f"{step}/40"]] for step in range(1, 41)
     ]
+
+
+def test_every_kind_of_update_reaches_all_tabs_of_a_user_across_workers(
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
+) -> None:
+    first, second = workers(), workers()
+    alice = {"Authorization": basic_auth("alice")}
+    # Two tabs of alice on two workers, and bob: the user comes from HTTP basic auth.
+    alice_here = tabs(first.url, headers=alice)
+    alice_there = tabs(second.url, headers=alice)
+    bob = tabs(second.url, headers={"Authorization": basic_auth("bob")})
+    wait_for_subscribers(redis_server.url, 2)
+
+    pushed = subprocess.run(
+        [sys.executable, "-m", "tests.scaleout.push_kinds", "alice"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "DASH_LIVE_REDIS_URL": redis_server.url},
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+        check=False,
+    )
+    assert pushed.returncode == 0, pushed.stderr
+
+    expected = [
+        ["title", "children", "set", "set"],
+        ["log", "children", "append", " appended"],
+        ["box", "style", "merge", {"color": "red"}],
+        [
+            "items",
+            "data",
+            "patch",
+            {
+                "__dash_patch_update": "__dash_patch_update",
+                "operations": [
+                    {"operation": "Append", "location": [], "params": {"value": "patched"}}
+                ],
+            },
+        ],
+    ]
+    for tab in (alice_here, alice_there):
+        assert tab.next_update() == expected
+        assert tab.next_update() == news("fence")
+    assert bob.next_update() == news("fence"), "bob received alice's update"
+
+
+def basic_auth(user: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:pw".encode()).decode()
 
 
 def test_killing_one_worker_does_not_disturb_the_clients_of_the_other(
