@@ -30,7 +30,7 @@ from dash_live.protocol import UPDATE_EVENT
 from dash_live.sse import parse_events
 from dash_live.stream_route import STREAM_ROUTE
 from tests.integration.test_socketio import disconnect
-from tests.processes import ROOT, free_port, wait_for_port
+from tests.processes import ROOT, free_port, stop_process, wait_for_port
 
 APP = "tests.integration.apps.deployed"
 COUNT = 20  # deployed.COUNT (not imported: importing the module would build its app here)
@@ -112,13 +112,7 @@ class Running:
         return self.log.read_text(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        stop_process(self.process)
 
 
 @pytest.fixture(scope="module", params=DEPLOYMENTS, ids=[d.name for d in DEPLOYMENTS])

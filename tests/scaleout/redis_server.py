@@ -6,7 +6,7 @@ import shutil
 import subprocess
 import tempfile
 
-from tests.processes import free_port, wait_for_port
+from tests.processes import free_port, stop_process, wait_for_port
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -43,15 +43,9 @@ class RedisServer:
         return self
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-        self.process = None
+        if self.process is not None:
+            stop_process(self.process)
+            self.process = None
 
     def cleanup(self) -> None:
         self.stop()

@@ -20,7 +20,7 @@ import redis
 import socketio
 
 from dash_live.message_queue import CHANNEL
-from tests.processes import ROOT, ServerProcess, free_port, wait_for_port
+from tests.processes import ROOT, ServerProcess, free_port, stop_process, wait_for_port
 from tests.scaleout.redis_server import RedisServer
 
 WAIT = 30.0  # seconds any single condition may take before the test fails
@@ -308,12 +308,7 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
+        stop_process(self.process, grace=15)
 
 
 def test_gunicorn_gevent_workers_share_rooms_over_websocket_only(
