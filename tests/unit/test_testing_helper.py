@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -105,6 +106,10 @@ def test_an_async_generator_runs_even_inside_a_running_event_loop() -> None:
             yield stream_props("out", {"children": i})
 
     async def inside_a_loop() -> list[Any]:
+        asyncio.get_running_loop()  # the premise: a loop runs in this thread
         return [u.value for u in run_event_callback(stream, 1)]
 
-    assert asyncio.run(inside_a_loop()) == [0, 1, 2]
+    # A thread of its own for the outer loop: this test process may already run one in the
+    # main thread (Playwright's sync API, when the browser tier ran first).
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, inside_a_loop()).result(timeout=30) == [0, 1, 2]
