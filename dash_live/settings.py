@@ -4,7 +4,9 @@
 ``DASH_LIVE_STREAM_TIMEOUT``            60        default wall-clock limit of a stream, seconds
 ``DASH_LIVE_KEEPALIVE``                 2.0       seconds of silence before a keep-alive is sent;
                                                   bounds how long a vanished client goes unseen
-``DASH_LIVE_MAX_STREAMS_PER_CLIENT``    16        concurrent streams per client address
+``DASH_LIVE_MAX_STREAMS_PER_CLIENT``    32        concurrent streams per client address (SSE;
+                                                  behind a proxy, apply Werkzeug's ProxyFix so
+                                                  the address is the client's) or per socket
 ``DASH_LIVE_MAX_BODY_BYTES``            1048576   largest stream request body
 ``DASH_LIVE_TRANSPORT``                 "sse"     how event callbacks stream by default:
                                                   ``"sse"`` (one HTTP response per stream) or
@@ -29,7 +31,7 @@ __all__ = ["StreamSettings"]
 class StreamSettings:
     timeout: float = 60.0
     keepalive: float = 2.0
-    max_streams_per_client: int = 16
+    max_streams_per_client: int = 32
     max_body_bytes: int = 1024 * 1024
     transport: str = "sse"
 

@@ -9,7 +9,7 @@ def test_defaults() -> None:
     settings = StreamSettings.from_config({})
     assert settings.timeout == 60.0
     assert settings.keepalive == 2.0
-    assert settings.max_streams_per_client == 16
+    assert settings.max_streams_per_client == 32
     assert settings.max_body_bytes == 1024 * 1024
 
 
