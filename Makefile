@@ -6,6 +6,10 @@ INSTALLED := $(VENV)/.installed
 BUNDLE := dash_live/dash_live.js
 TS_SOURCES := $(shell find src -type f) package.json package-lock.json webpack.config.js tsconfig.json scripts/quote-proptypes.js
 CHROMIUM := /usr/bin/chromium
+BENCH_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python) python3.12)
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_INSTALLED := $(BENCH_VENV)/.installed
 
 .PHONY: demo test lint typecheck unit bench build system clean
 
@@ -27,8 +31,20 @@ typecheck: $(INSTALLED) $(BUNDLE)
 unit: $(INSTALLED) $(BUNDLE)
 	$(PY) -m pytest tests/unit
 
-bench: $(INSTALLED) $(BUNDLE) system
-	$(PY) benchmarks/bench_delivery.py
+# The benchmarks compare dash-live with the packages it replaces, side by side. Those are kept out
+# of .venv in a venv of their own: dash-event-callback pins Dash 3.2.0 and needs Python >= 3.12,
+# hence --no-deps. Every benchmarks/bench_*.py script runs, even when one before it failed.
+bench: $(BENCH_INSTALLED) $(BUNDLE) system
+	@status=0; for script in benchmarks/bench_*.py; do \
+		echo "== $$script"; $(BENCH_PY) $$script || status=1; \
+	done; exit $$status
+
+$(BENCH_INSTALLED): pyproject.toml hatch_build.py
+	test -x $(BENCH_PY) || $(BENCH_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install --quiet --upgrade pip
+	$(BENCH_PY) -m pip install --quiet -e ".[dev]" "dash[diskcache,fastapi]==4.4.1" aiohttp
+	$(BENCH_PY) -m pip install --quiet --no-deps dash-event-callback==1.2.0 dash-socketio==1.1.1
+	touch $@
 
 build: $(BUNDLE)
 
@@ -63,6 +79,6 @@ system:
 	fi
 
 clean:
-	rm -rf node_modules $(VENV) dist build dash_live/dash_live.js* dash_live/proptypes.js \
+	rm -rf node_modules $(VENV) $(BENCH_VENV) dist build dash_live/dash_live.js* dash_live/proptypes.js \
 		dash_live/metadata.json dash_live/package-info.json dash_live/_imports_.py
 	find dash_live -maxdepth 1 -name '[A-Z]*.py' -delete
