@@ -1,5 +1,11 @@
 /**
- * Applies prop updates to the page, once per animation frame, in arrival order.
+ * Applies prop updates to the page, at most about once per animation frame, in arrival order.
+ *
+ * When the page has been idle for a frame, the first updates are applied at once (in a
+ * microtask, so everything that arrived in the same task still travels together): a lone update
+ * costs no frame of latency. Updates that keep coming are applied once per animation frame, and
+ * so are increments of incremental props, which a component such as dcc.Graph must see one frame
+ * apart.
  *
  * Updates are queued per component and prop and folded as they arrive (ops.ts), so memory stays
  * bounded by the size of the values, even in a background tab where animation frames pause. At
@@ -17,10 +23,14 @@ type Target = {id: DashId; props: Map<string, Pending[]>};
 
 // A frame normally comes within 16 ms; the timer covers tabs where animation frames are paused.
 const FALLBACK_MS = 100;
+// Idle for at least this long: the next updates need not wait for a frame.
+const FRAME_MS = 16;
 
 export class FrameApplier {
     private targets = new Map<string, Target>();
     private scheduled = false;
+    private lastFlush = -Infinity;
+    private paced = false; // an increment is due: wait for a frame
     private onUnknown: (id: DashId) => void;
 
     constructor(onUnknown: (id: DashId) => void = warnUnknown) {
@@ -42,6 +52,9 @@ export class FrameApplier {
                 target.props.set(prop, pending);
             }
             enqueue(prop, pending, {op, value});
+            if (INCREMENTAL_PROPS.has(prop)) {
+                this.paced = true;
+            }
         }
         this.schedule();
     }
@@ -49,6 +62,8 @@ export class FrameApplier {
     /** Apply everything that is due now; called by the frame scheduler and by tests. */
     flush(): void {
         this.scheduled = false;
+        this.paced = false;
+        this.lastFlush = performance.now();
         const due = this.targets;
         this.targets = new Map();
         let carried = false;
@@ -71,6 +86,7 @@ export class FrameApplier {
                 if (rest.length) {
                     this.carry(key, target.id, prop, rest);
                     carried = true;
+                    this.paced = true;
                 }
             }
             setProps(target.id, props);
@@ -96,6 +112,10 @@ export class FrameApplier {
             return;
         }
         this.scheduled = true;
+        if (!this.paced && performance.now() - this.lastFlush >= FRAME_MS) {
+            queueMicrotask(() => this.flush());
+            return;
+        }
         let done = false;
         const run = () => {
             if (!done) {
