@@ -41,6 +41,15 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
+# What Chromium logs for requests in flight or attempted while a test has stopped the server.
+SERVER_DOWN = (
+    "net::ERR_CONNECTION_REFUSED",
+    "net::ERR_SOCKET_NOT_CONNECTED",
+    "net::ERR_CONNECTION_RESET",
+    "net::ERR_EMPTY_RESPONSE",
+)
+
+
 class PageErrors:
     def __init__(self) -> None:
         self.messages: list[str] = []

@@ -7,10 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PageErrors
+from tests.browser.conftest import SERVER_DOWN, PageErrors
 from tests.processes import ServerProcess, free_port
-
-REFUSED = "net::ERR_CONNECTION_REFUSED"
 
 APP = "tests.browser.apps.lifecycle"
 
@@ -32,7 +30,7 @@ def server_process() -> Iterator[Callable[..., ServerProcess]]:
 def test_reconnects_after_server_restart(
     page: Page, page_errors: PageErrors, server_process: Callable[..., ServerProcess]
 ) -> None:
-    page_errors.allow(REFUSED)  # Chromium logs each attempt made while the server is down.
+    page_errors.allow(*SERVER_DOWN)  # Chromium logs each attempt made while the server is down.
     server = server_process()
     page.goto(server.url)
     expect(page.locator("#state")).to_have_text("connected", timeout=15_000)

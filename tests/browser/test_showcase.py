@@ -15,7 +15,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from examples.showcase.app import create_app
 from examples.showcase.lorem import answer_text, tokens
-from tests.browser.conftest import PageErrors
+from tests.browser.conftest import SERVER_DOWN, PageErrors
 from tests.conftest import LiveServer
 from tests.processes import ServerProcess, free_port
 from tests.scaleout.redis_server import RedisServer
@@ -77,7 +77,7 @@ def showcase_process() -> Iterator[ServerProcess]:
 def test_status_badge_follows_a_server_restart(
     page: Page, page_errors: PageErrors, showcase_process: ServerProcess
 ) -> None:
-    page_errors.allow("net::ERR_CONNECTION_REFUSED")  # each attempt while the server is down
+    page_errors.allow(*SERVER_DOWN)  # each attempt while the server is down
     server = showcase_process.start()
     visit(page, server.url)
     server.stop()
