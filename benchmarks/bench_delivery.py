@@ -14,6 +14,7 @@ Side-by-side comparisons with the packages dash-live replaces are a separate iss
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import statistics
@@ -122,6 +123,7 @@ def timed(page: Page, button: str, expected: str) -> float:
 
 def main() -> None:
     app = build_app()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request drowns the figures
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
