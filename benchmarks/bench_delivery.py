@@ -40,7 +40,7 @@ from dash_live import (
     socketio_server,
     stream_props,
 )
-from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 REPEAT = 3
 EVENTS = 1000

@@ -31,8 +31,6 @@ from playwright.sync_api import CDPSession, Page, sync_playwright
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.capacity_support import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
     PeakSampler,
     ServerProcess,
     gunicorn_argv,
@@ -41,6 +39,7 @@ from benchmarks.capacity_support import (
     median,
     rss_bytes,
 )
+from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 PACKAGES = [
     "dash",

@@ -44,18 +44,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = Path(os.environ.get("BENCH_LOG_DIR", "/tmp/dash-live-bench"))
 
-# As tests/browser/conftest.py CHROMIUM_FLAGS (copied: importing it would need pytest).
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 #: What every token of S4 carries on every transport (``tok12 ``), counted in the raw bytes:
 #: dash-live folds appends that queue up into one (``"tok3 tok4 "``), so updates are not tokens.
