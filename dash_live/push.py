@@ -138,7 +138,18 @@ def join_room(
 def leave_room(
     room: str, sid: str, *, namespace: str = "/", socketio: LiveSocketIO | None = None
 ) -> None:
-    """Remove the connection ``sid`` from ``room``; its tab stops joining it again."""
+    """Remove the connection ``sid`` from ``room``; its tab stops joining it again.
+
+    Example::
+
+        >>> import dash
+        >>> from dash_live import attach_socketio
+        >>> socketio = attach_socketio(dash.Dash(__name__))
+        >>> leave_room("lobby", "")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        dash_live.exceptions.TargetError: sid must be a non-empty str ... got ''
+    """
     _check_room(room, "room")
     server = _server(socketio)
     sid = _check_room(sid, "sid")

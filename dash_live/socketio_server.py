@@ -89,7 +89,15 @@ def user_room(user_id: object) -> str:
 
 def session_user() -> str | None:
     """The default user identity of a connection: ``session["user_id"]``, else the HTTP
-    basic-auth user name (what dash-auth's ``BasicAuth`` checks), else None (anonymous)."""
+    basic-auth user name (what dash-auth's ``BasicAuth`` checks), else None (anonymous).
+
+    It is called inside the request of a connecting socket:
+
+    >>> app = flask.Flask(__name__)
+    >>> with app.test_request_context(headers={"Authorization": "Basic YWxpY2U6cHc="}):
+    ...     session_user()
+    'alice'
+    """
     user = flask.session.get("user_id")
     if user is None and flask.request.authorization is not None:
         user = flask.request.authorization.username
@@ -137,7 +145,19 @@ def _holds_bytes(value: object) -> bool:
 
 
 class LiveSocketIO(SocketIO):  # type: ignore[misc]
-    """A ``flask_socketio.SocketIO`` for Dash apps. Create it with :func:`attach_socketio`."""
+    """A ``flask_socketio.SocketIO`` for Dash apps. Create it with :func:`attach_socketio`.
+
+    Use it as Flask-SocketIO's ``SocketIO``: ``@socketio.on(...)``, ``socketio.emit(...)``,
+    ``socketio.run(app)``. Emits are checked and encoded at the call site:
+
+    >>> import dash
+    >>> socketio = attach_socketio(dash.Dash(__name__))
+    >>> socketio.emit("progress", {"done": 3})  # to every connected page
+    >>> socketio.emit("progress", object())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    dash_live.exceptions.PayloadError: cannot encode <object object at ...> as JSON...
+    """
 
     def __init__(
         self,

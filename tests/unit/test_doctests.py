@@ -73,9 +73,9 @@ def test_docstring_examples_pass(name: str) -> None:
         assert result.attempted > 0, f"{name} should carry runnable examples"
 
 
-# Public callables of dash_live that have no runnable example yet (STYLE.md habit 6 asks for
+# Public callables of dash_live that have no runnable example (STYLE.md habit 6 asks for
 # one on every public callable). The list may only shrink.
-WITHOUT_EXAMPLES = {"LiveSocketIO", "join_room", "leave_room", "session_user"}
+WITHOUT_EXAMPLES: set[str] = set()
 
 
 def test_public_callables_carry_examples() -> None:
