@@ -24,6 +24,7 @@ from flask_socketio import SocketIO
 from . import rooms, socket_streams
 from .exceptions import InvalidEventNameError, PayloadTooLargeError
 from .message_queue import LiveRedisManager, check_redis_url, redis_url_from
+from .nodelay import NoDelayMiddleware
 from .protocol import UPDATE_EVENT, Update, encode_batch
 from .serialize import RawJSON, SocketJSON, to_json
 
@@ -182,6 +183,8 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         """Attach to a Flask app, as ``flask_socketio.SocketIO.init_app`` (``app`` None: a
         write-only emitter for another process)."""
         super().init_app(app, **kwargs)
+        if app is not None and not isinstance(app.wsgi_app, NoDelayMiddleware):
+            app.wsgi_app = NoDelayMiddleware(app.wsgi_app)
         if app is not None and not self._installed:
             self._installed = True
             self.room_signer = rooms.RoomSigner(app.secret_key)

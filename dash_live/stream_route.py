@@ -23,6 +23,7 @@ from dash._get_app import with_app_context_factory
 
 from .event_callbacks import all_registered
 from .exceptions import NotAttachedError
+from .nodelay import set_nodelay
 from .runner import StreamRunner
 from .settings import StreamSettings
 from .socketio_server import current_socketio
@@ -80,6 +81,7 @@ def _stream_view() -> flask.Response:
             )
         )
     client = flask.request.remote_addr or "?"
+    set_nodelay(flask.request.environ)  # every frame goes out at once (see nodelay.py)
     try:
         request, runner = start_stream(flask.request.get_json(silent=True), client, settings)
     except StreamRequestError as error:
