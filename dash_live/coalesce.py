@@ -28,10 +28,10 @@ seen on screen.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from .protocol import Update
+from .stream_request import stringify_id
 
 __all__ = ["INCREMENTAL_PROPS", "coalesce"]
 
@@ -40,10 +40,7 @@ INCREMENTAL_PROPS = frozenset({"extendData", "prependData", "rowTransaction"})
 
 
 def _key(update: Update) -> tuple[str, str]:
-    component = update.id
-    if not isinstance(component, str):
-        component = json.dumps(component, sort_keys=True, separators=(",", ":"))
-    return component, update.prop
+    return stringify_id(update.id), update.prop
 
 
 def _fold(before: Update, after: Update) -> Update | None:

@@ -25,14 +25,13 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import dash
 import flask
 
 from .runner import StreamRunner
 from .serialize import RawJSON
 from .settings import StreamSettings
 from .stream_request import StreamRequest, StreamRequestError
-from .stream_session import debug_mode, frames, live_streams, start_stream
+from .stream_session import cancelled_stream, debug_mode, frames, live_streams, start_stream
 
 if TYPE_CHECKING:
     from .socketio_server import LiveSocketIO
@@ -52,13 +51,6 @@ logger = logging.getLogger("dash_live")
 def client_key(sid: str) -> str:
     """The key counting a connection's streams (HTTP streams count by address)."""
     return "sid:" + sid
-
-
-def _debug() -> bool:
-    try:
-        return debug_mode(dash.get_app())
-    except Exception:  # no Dash app in this context: be discreet
-        return False
 
 
 def _pump(
@@ -111,13 +103,15 @@ def install(socketio: LiveSocketIO) -> None:
             request, runner = start_stream(body, client_key(sid), settings)
         except StreamRequestError as error:
             return {"error": str(error), "status": error.status}
-        socketio.start_background_task(_pump, socketio, sid, request, runner, settings, _debug())
+        socketio.start_background_task(
+            _pump, socketio, sid, request, runner, settings, debug_mode()
+        )
         return {"ok": True}
 
     @socketio.on_reserved(CANCEL_EVENT)
     def cancel(body: object) -> None:
-        stream_id = body.get("stream") if isinstance(body, dict) else None
-        if isinstance(stream_id, str):
+        stream_id = cancelled_stream(body)
+        if stream_id is not None:
             live_streams.cancel(stream_id)
 
 

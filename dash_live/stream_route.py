@@ -26,10 +26,16 @@ from .exceptions import NotAttachedError
 from .nodelay import set_nodelay
 from .runner import StreamRunner
 from .settings import StreamSettings
-from .socketio_server import current_socketio
 from .sse import KEEP_ALIVE, end_event, error_event, update_event
 from .stream_request import StreamRequest, StreamRequestError
-from .stream_session import Frame, debug_mode, frames, live_streams, start_stream
+from .stream_session import (
+    Frame,
+    cancelled_stream,
+    debug_mode,
+    frames,
+    live_streams,
+    start_stream,
+)
 
 __all__ = ["CANCEL_ROUTE", "STREAM_ROUTE", "ensure_routes", "live_streams"]
 
@@ -90,7 +96,7 @@ def _stream_view() -> flask.Response:
         request,
         runner,
         settings,
-        debug_mode(dash.get_app()),
+        debug_mode(),
         lambda: live_streams.close(request.stream_id, client),
     )
     return flask.Response(
@@ -102,8 +108,8 @@ def _stream_view() -> flask.Response:
 
 def _cancel_view() -> flask.Response:
     body = flask.request.get_json(silent=True)
-    stream_id = body.get("stream") if isinstance(body, dict) else None
-    if not isinstance(stream_id, str):
+    stream_id = cancelled_stream(body)
+    if stream_id is None:
         return _refuse(StreamRequestError(f"cancel needs {{'stream': id}}, got {body!r:.80}"))
     live_streams.cancel(stream_id)
     return flask.Response(status=204)
@@ -118,7 +124,8 @@ def _page_config(index: str) -> str:
     wanted = {settings.transport} | {
         spec.transport for spec in all_registered() if spec.transport is not None
     }
-    if "socketio" in wanted and current_socketio() is None:
+    # Socket.IO attached to this very app (Flask-SocketIO registers itself in its extensions).
+    if "socketio" in wanted and "socketio" not in flask.current_app.extensions:
         raise NotAttachedError(
             "event callbacks set to stream over Socket.IO (DASH_LIVE_TRANSPORT or "
             "transport='socketio') need dash_live.attach_socketio(app)"

@@ -27,6 +27,7 @@ import traceback
 from collections.abc import Iterator
 from typing import Any, Literal
 
+import dash
 import flask
 from dash._callback_context import context_value
 from dash._utils import AttributeDict, inputs_to_dict, inputs_to_vals
@@ -244,6 +245,17 @@ def frames(
         runner.cancel()
 
 
-def debug_mode(app: Any) -> bool:
-    """Whether the app shows Dash's dev-tools UI (``app.run(debug=True)``)."""
+def debug_mode() -> bool:
+    """Whether the current Dash app shows its dev-tools UI (``app.run(debug=True)``); False
+    when there is no app to ask, so nothing leaks by default."""
+    try:
+        app = dash.get_app()
+    except Exception:
+        return False
     return bool(getattr(getattr(app, "_dev_tools", None), "ui", False))
+
+
+def cancelled_stream(body: object) -> str | None:
+    """The stream id of a cancel request ``{"stream": id}``, or None when it names none."""
+    stream_id = body.get("stream") if isinstance(body, dict) else None
+    return stream_id if isinstance(stream_id, str) else None

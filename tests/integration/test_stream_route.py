@@ -23,7 +23,7 @@ import requests
 from dash import ALL, Input, Output, Patch, State, ctx, html
 from dash._utils import to_json as dash_to_json
 
-from dash_live import append, event_callback, merge, stream_props
+from dash_live import append, attach_socketio, event_callback, merge, stream_props
 from dash_live.runner import StreamRunner
 from dash_live.sse import parse_events
 from dash_live.stream_route import CANCEL_ROUTE, STREAM_ROUTE, live_streams
@@ -1095,3 +1095,37 @@ def test_routes_follow_the_path_prefix(serve: Serve) -> None:
         server.url + "/app/" + CANCEL_ROUTE, json={"stream": "not-running-1"}, timeout=10
     ) as cancel:
         assert cancel.status_code == 204
+
+
+# The page's default transport.
+
+
+def test_the_page_learns_the_apps_default_transport(serve: Serve) -> None:
+    app = new_app()
+    app.server.config["DASH_LIVE_TRANSPORT"] = "socketio"
+    attach_socketio(app)
+
+    @event_callback(Input("go", "n_clicks"))
+    def quiet(_clicks: int) -> Iterator[object]:
+        yield stream_props("out", {"children": "x"})
+
+    with requests.get(serve(app).url + "/", timeout=10) as page:
+        assert page.status_code == 200
+        assert '<script id="_dash-live-config" type="application/json">' in page.text
+        assert '{"transport": "socketio"}</script>' in page.text
+
+
+def test_socketio_transport_without_socketio_on_this_app_is_an_error(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    attach_socketio(dash.Dash("another_app"))  # attached elsewhere in the process: not enough
+    app = new_app()
+    app.server.config["DASH_LIVE_TRANSPORT"] = "socketio"
+
+    @event_callback(Input("go", "n_clicks"))
+    def quiet(_clicks: int) -> Iterator[object]:
+        yield stream_props("out", {"children": "x"})
+
+    with requests.get(serve(app).url + "/", timeout=10) as page:
+        assert page.status_code == 500
+    assert "need dash_live.attach_socketio(app)" in caplog.text
