@@ -8,6 +8,7 @@
  * offline. Every state change is reported through `onState`.
  */
 import {io, ManagerOptions, Socket, SocketOptions} from 'socket.io-client';
+import {requestsPrefix} from './dash';
 
 /** Connection options; the names are socket.io-client's. */
 export type ConnectionOptions = {
@@ -38,16 +39,7 @@ export type ConnectionState = {
 
 /** Socket.IO path under Dash's `requests_pathname_prefix`, so apps behind a prefix just work. */
 export function defaultPath(): string {
-    let prefix = '/';
-    const config = document.getElementById('_dash-config');
-    if (config && config.textContent) {
-        try {
-            prefix = JSON.parse(config.textContent).requests_pathname_prefix || '/';
-        } catch {
-            // A page without a readable Dash config serves Socket.IO at the root.
-        }
-    }
-    return (prefix.endsWith('/') ? prefix : prefix + '/') + 'socket.io';
+    return requestsPrefix() + 'socket.io';
 }
 
 export function openSocket(

@@ -27,6 +27,22 @@ declare global {
     }
 }
 
+/** The JSON of a `<script type="application/json" id=...>` config tag, or {} when absent. */
+export function pageConfig(id: string): {[key: string]: any} {
+    const tag = document.getElementById(id);
+    try {
+        return JSON.parse(tag?.textContent || '{}') ?? {};
+    } catch {
+        return {};
+    }
+}
+
+/** Dash's `requests_pathname_prefix`, ending in "/": where the app's routes are reached. */
+export function requestsPrefix(): string {
+    const prefix: string = pageConfig('_dash-config').requests_pathname_prefix || '/';
+    return prefix.endsWith('/') ? prefix : prefix + '/';
+}
+
 /** Set props of any component on the page and notify the callbacks that listen on them. */
 export function setProps(id: DashId, props: PropMap): void {
     const setter = window.dash_clientside?.set_props;

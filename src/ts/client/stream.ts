@@ -8,7 +8,7 @@
  * cancelled or its connection breaks (the server sends them itself on error and timeout).
  */
 import {pageApplier, WireUpdate} from './applier';
-import {DashId, reportError} from './dash';
+import {DashId, pageConfig, reportError, requestsPrefix} from './dash';
 import {endSocketStream, startSocketStream} from './socketStreams';
 import {readEvents} from './sse';
 
@@ -40,25 +40,10 @@ type StreamBody = {
 
 /** The app's default transport, written into the page by the server. */
 function pageTransport(): string {
-    const config = document.getElementById('_dash-live-config');
-    try {
-        return JSON.parse(config?.textContent || '{}').transport || 'sse';
-    } catch {
-        return 'sse';
-    }
+    return pageConfig('_dash-live-config').transport || 'sse';
 }
 
 const streams = new Map<string, Stream>();
-
-function routePrefix(): string {
-    const config = document.getElementById('_dash-config');
-    try {
-        const prefix = JSON.parse(config?.textContent || '{}').requests_pathname_prefix || '/';
-        return prefix.endsWith('/') ? prefix : prefix + '/';
-    } catch {
-        return '/';
-    }
-}
 
 function newStreamId(): string {
     const bytes = new Uint8Array(16);
@@ -75,7 +60,7 @@ function streamKey(config: StreamConfig, context: CallbackContext): string {
 
 function sendCancel(streamId: string): void {
     // keepalive lets the request outlive a page that is being closed.
-    fetch(routePrefix() + '_dash-live/cancel', {
+    fetch(requestsPrefix() + '_dash-live/cancel', {
         method: 'POST',
         headers: {'Content-Type': 'application/json'},
         body: JSON.stringify({stream: streamId}),
@@ -135,7 +120,7 @@ export function startStream(config: StreamConfig, context: CallbackContext): voi
     streams.set(key, {id, cancel, finish});
 }
 
-/** Apply one frame of the Socket.IO transport (kinds as in dash_live/stream_session.py). */
+/** Apply one frame of either transport (kinds as in dash_live/stream_session.py). */
 function applyFrame(kind: string, data: unknown, finish: (reason: string) => void): void {
     if (kind === 'update') {
         pageApplier.push(data as WireUpdate[]);
@@ -195,7 +180,7 @@ async function run(
     controller: AbortController,
     finish: (reason: string) => void
 ): Promise<void> {
-    const response = await fetch(routePrefix() + '_dash-live/stream', {
+    const response = await fetch(requestsPrefix() + '_dash-live/stream', {
         method: 'POST',
         headers: {'Content-Type': 'application/json', Accept: 'text/event-stream'},
         body,
@@ -210,14 +195,15 @@ async function run(
     }
     let ended = false;
     await readEvents(response.body, ({event, data}) => {
-        if (event === 'update') {
-            pageApplier.push(JSON.parse(data));
-        } else if (event === 'error') {
-            const {message, traceback} = JSON.parse(data);
-            reportError(message, traceback);
+        // The SSE framing of a frame (dash_live/sse.py): the same kinds, with named fields.
+        const decoded = JSON.parse(data);
+        if (event === 'error') {
+            applyFrame(event, [decoded.message, decoded.traceback], finish);
         } else if (event === 'end') {
             ended = true;
-            finish(JSON.parse(data).reason);
+            applyFrame(event, decoded.reason, finish);
+        } else {
+            applyFrame(event, decoded, finish);
         }
     });
     if (!ended && !controller.signal.aborted) {
