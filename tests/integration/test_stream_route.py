@@ -849,35 +849,44 @@ def test_keep_alive_comments_while_the_generator_is_quiet(
 # Cancel, vanished clients, no leaks.
 
 
+class Ticking:
+    """An app whose event callback yields ``count`` ticks ``pace`` seconds apart, recording
+    each tick and whether its generator was closed."""
+
+    def __init__(self, count: int, pace: float) -> None:
+        self.closed = threading.Event()
+        self.yielded: list[int] = []
+        self.app = new_app()
+        pause = threading.Event()  # never set: a bounded pause between ticks
+
+        @event_callback(Input("go", "n_clicks"))
+        def ticking(_clicks: int) -> Iterator[object]:
+            try:
+                for i in range(count):
+                    self.yielded.append(i)
+                    yield stream_props("out", {"children": i})
+                    pause.wait(pace)
+            finally:
+                self.closed.set()
+
+        self.func = ticking
+
+
 def test_cancel_endpoint_closes_the_generator(
     serve: Serve, opened: Callable[[str, Body], OpenStream]
 ) -> None:
-    closed = threading.Event()
-    pause = threading.Event()
-    yielded: list[int] = []
-    app = new_app()
-
-    @event_callback(Input("go", "n_clicks"))
-    def ticking(_clicks: int) -> Iterator[object]:
-        try:
-            for i in range(1000):
-                yielded.append(i)
-                yield stream_props("out", {"children": i})
-                pause.wait(0.02)
-        finally:
-            closed.set()
-
-    server = serve(app)
-    stream = opened(server.url, stream_body(ticking))
+    ticks = Ticking(1000, 0.02)
+    server = serve(ticks.app)
+    stream = opened(server.url, stream_body(ticks.func))
     stream.read_first_update()
     with requests.post(
         server.url + "/" + CANCEL_ROUTE, json={"stream": stream.stream_id}, timeout=10
     ) as cancelled:
         assert cancelled.status_code == 204
-    assert closed.wait(5), "the generator was not closed"
+    assert ticks.closed.wait(5), "the generator was not closed"
     stream.read_to_end()
     assert stream.events[-1] == ("end", {"reason": "cancelled"})
-    assert len(yielded) < 1000
+    assert len(ticks.yielded) < 1000
     assert wait_until(lambda: live_streams.count() == 0, 5)
 
 
@@ -900,26 +909,12 @@ def test_cancel_endpoint_requests(serve: Serve, body: Any, status: int) -> None:
 def test_vanished_client_of_a_busy_generator(
     serve: Serve, opened: Callable[[str, Body], OpenStream]
 ) -> None:
-    closed = threading.Event()
-    pause = threading.Event()
-    yielded: list[int] = []
-    app = new_app()
-
-    @event_callback(Input("go", "n_clicks"))
-    def busy(_clicks: int) -> Iterator[object]:
-        try:
-            for i in range(2000):
-                yielded.append(i)
-                yield stream_props("out", {"children": i})
-                pause.wait(0.01)
-        finally:
-            closed.set()
-
-    stream = opened(serve(app).url, stream_body(busy))
+    ticks = Ticking(2000, 0.01)
+    stream = opened(serve(ticks.app).url, stream_body(ticks.func))
     stream.read_first_update()
     stream.close()
-    assert closed.wait(5), "the generator of a vanished client was not closed"
-    assert len(yielded) < 2000
+    assert ticks.closed.wait(5), "the generator of a vanished client was not closed"
+    assert len(ticks.yielded) < 2000
     assert wait_until(lambda: live_streams.count() == 0, 5)
 
 
