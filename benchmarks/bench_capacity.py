@@ -39,12 +39,11 @@ from benchmarks.capacity_support import (
     kib,
     load_average,
     machine_facts,
-    median,
-    percentile,
     raise_fd_limit,
     rss_bytes,
     uvicorn_argv,
 )
+from benchmarks.measure import median, percentile
 
 LIVE = "benchmarks.servers.live_app:server"
 PACKAGES = [

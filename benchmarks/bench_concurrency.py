@@ -37,7 +37,7 @@ DEC = System("dash-event-callback 1.2.0", "event_callback_app")
 LIVE = [
     System("dash-live event callback, SSE", "dash_live_app", "sse"),
     System("dash-live event callback, Socket.IO", "dash_live_app", "socketio"),
-    # The default DASH_LIVE_MAX_STREAMS_PER_CLIENT (16) refuses streams 17-20 of the page.
+    # The per-tab stream limit set explicitly (the default, 32, was 16 when this ran first).
     System(
         "dash-live Socket.IO (32 streams allowed)",
         "dash_live_app",

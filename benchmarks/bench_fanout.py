@@ -35,11 +35,10 @@ from benchmarks.capacity_support import (
     gunicorn_argv,
     load_average,
     machine_facts,
-    median,
-    percentile,
     raise_fd_limit,
     rss_bytes,
 )
+from benchmarks.measure import median, percentile
 
 PACKAGES = [
     "dash",

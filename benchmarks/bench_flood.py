@@ -36,9 +36,9 @@ from benchmarks.capacity_support import (
     gunicorn_argv,
     load_average,
     machine_facts,
-    median,
     rss_bytes,
 )
+from benchmarks.measure import median
 from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 PACKAGES = [

@@ -28,8 +28,6 @@ import os
 import platform
 import resource
 import selectors
-import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -40,6 +38,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from benchmarks.measure import cpu_model
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = Path(os.environ.get("BENCH_LOG_DIR", "/tmp/dash-live-bench"))
@@ -63,14 +64,6 @@ def raise_fd_limit() -> tuple[int, int]:
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown"
-
-
 def machine_facts(packages: Sequence[str]) -> str:
     """CPU, Python, package versions, load average and fd limit, as printable lines."""
     versions = []
@@ -87,7 +80,7 @@ def machine_facts(packages: Sequence[str]) -> str:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return "\n".join(
         [
-            f"machine: {platform.platform()}, {os.cpu_count()} cores ({_cpu_model()}), "
+            f"machine: {platform.platform()}, {os.cpu_count()} cores ({cpu_model()}), "
             f"{_memory_gib():.0f} GiB",
             f"python: {platform.python_version()} ({sys.executable})",
             f"packages: {', '.join(versions)}",
@@ -169,13 +162,6 @@ class PeakSampler:
 
 
 # Servers.
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def gunicorn_argv(app: str, worker: str, threads: int = 1) -> list[str]:
@@ -326,19 +312,6 @@ class LoadClient:
 
 
 # Figures.
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q`` percentile (0-100), nearest rank."""
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
-
-
-def median(values: Sequence[float]) -> float:
-    return statistics.median(values) if values else float("nan")
 
 
 def kib(n: float) -> str:
