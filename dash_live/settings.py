@@ -13,7 +13,9 @@
                                                   ``"socketio"`` (the page's connection)
 ======================================  ========  ===============================================
 
-Set them like any Flask setting: ``app.server.config["DASH_LIVE_STREAM_TIMEOUT"] = 300``.
+Set them like any Flask setting: ``app.server.config["DASH_LIVE_STREAM_TIMEOUT"] = 300``. On
+Dash's FastAPI backend, whose server has no config, set them on its state:
+``app.server.state.DASH_LIVE_STREAM_TIMEOUT = 300``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 from .event_callbacks import check_transport
 
-__all__ = ["StreamSettings"]
+__all__ = ["StreamSettings", "server_config"]
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,21 @@ class StreamSettings:
             )
             or cls.transport,
         )
+
+
+def server_config(server: object) -> Mapping[str, Any]:
+    """The settings of a Dash app's server: Flask's (or Quart's) ``config``, or the attributes
+    set on a FastAPI app's ``state``.
+
+    >>> import flask
+    >>> app = flask.Flask("x")
+    >>> app.config["DASH_LIVE_KEEPALIVE"] = 5
+    >>> StreamSettings.from_config(server_config(app)).keepalive
+    5.0
+    """
+    config = getattr(server, "config", None)
+    if isinstance(config, Mapping):
+        return config
+    # starlette.datastructures.State keeps what was set on it in ``_state``.
+    state = getattr(getattr(server, "state", None), "_state", None)
+    return state if isinstance(state, Mapping) else {}

@@ -27,9 +27,17 @@ last, so the client can tell a finished stream from a broken connection.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
-__all__ = ["KEEP_ALIVE", "EndReason", "end_event", "error_event", "parse_events", "update_event"]
+__all__ = [
+    "KEEP_ALIVE",
+    "EndReason",
+    "end_event",
+    "error_event",
+    "parse_events",
+    "sse_text",
+    "update_event",
+]
 
 EndReason = Literal["done", "cancelled", "timeout", "error"]
 
@@ -55,6 +63,22 @@ def error_event(message: str, traceback: str | None = None) -> str:
 def end_event(reason: EndReason) -> str:
     """The ``end`` event: the last of every stream."""
     return _event("end", json.dumps({"reason": reason}, separators=(",", ":")))
+
+
+def sse_text(frame: tuple[str, Any]) -> str:
+    """One frame of a run (:func:`dash_live.stream_session.frames`) as Server-Sent Events text.
+
+    >>> sse_text(("end", "done"))
+    'event: end\\ndata: {"reason":"done"}\\n\\n'
+    """
+    kind, data = frame
+    if kind == "update":
+        return update_event(data)
+    if kind == "error":
+        return error_event(*data)
+    if kind == "end":
+        return end_event(data)
+    return KEEP_ALIVE
 
 
 def parse_events(text: str) -> list[tuple[str, str]]:

@@ -15,6 +15,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import dash
 import flask
@@ -25,11 +26,10 @@ from .event_callbacks import all_registered
 from .exceptions import NotAttachedError
 from .nodelay import set_nodelay
 from .runner import StreamRunner
-from .settings import StreamSettings
-from .sse import KEEP_ALIVE, end_event, error_event, update_event
+from .settings import StreamSettings, server_config
+from .sse import KEEP_ALIVE, sse_text
 from .stream_request import StreamRequest, StreamRequestError
 from .stream_session import (
-    Frame,
     cancelled_stream,
     debug_mode,
     frames,
@@ -43,18 +43,6 @@ STREAM_ROUTE = "_dash-live/stream"
 CANCEL_ROUTE = "_dash-live/cancel"
 
 logger = logging.getLogger("dash_live")
-
-
-def sse_text(frame: Frame) -> str:
-    """One frame as Server-Sent Events text."""
-    kind, data = frame
-    if kind == "update":
-        return update_event(data)
-    if kind == "error":
-        return error_event(*data)
-    if kind == "end":
-        return end_event(data)
-    return KEEP_ALIVE
 
 
 def _respond(
@@ -75,7 +63,12 @@ def _respond(
         done()
 
 
-def _stream_view() -> flask.Response:
+# The two views return Any, not flask.Response: hooks.route registers them on every Dash app, and
+# Dash's FastAPI backend turns a return annotation into a response model, which a Flask class
+# cannot be (Dash() itself raised). There the async routes of asgi_stream.py answer instead.
+
+
+def _stream_view() -> Any:
     settings = StreamSettings.from_config(flask.current_app.config)
     length = flask.request.content_length
     if length is None or length > settings.max_body_bytes:
@@ -106,7 +99,7 @@ def _stream_view() -> flask.Response:
     )
 
 
-def _cancel_view() -> flask.Response:
+def _cancel_view() -> Any:
     body = flask.request.get_json(silent=True)
     stream_id = cancelled_stream(body)
     if stream_id is None:
@@ -118,17 +111,25 @@ def _cancel_view() -> flask.Response:
 CONFIG_SCRIPT_ID = "_dash-live-config"
 
 
+def _serving_server() -> Any:
+    """The server of the app being served: Flask's current app, else the current Dash app's."""
+    if flask.has_app_context():
+        return flask.current_app
+    return dash.get_app().server
+
+
 def _page_config(index: str) -> str:
     """Dash index hook: tell the page how event callbacks stream by default."""
-    settings = StreamSettings.from_config(flask.current_app.config)
+    server = _serving_server()
+    settings = StreamSettings.from_config(server_config(server))
     wanted = {settings.transport} | {
         spec.transport for spec in all_registered() if spec.transport is not None
     }
     # Socket.IO attached to this very app (Flask-SocketIO registers itself in its extensions).
-    if "socketio" in wanted and "socketio" not in flask.current_app.extensions:
+    if "socketio" in wanted and "socketio" not in getattr(server, "extensions", {}):
         raise NotAttachedError(
             "event callbacks set to stream over Socket.IO (DASH_LIVE_TRANSPORT or "
-            "transport='socketio') need dash_live.attach_socketio(app)"
+            "transport='socketio') need dash_live.attach_socketio(app), on Dash's Flask backend"
         )
     script = (
         f'<script id="{CONFIG_SCRIPT_ID}" type="application/json">'
@@ -137,6 +138,25 @@ def _page_config(index: str) -> str:
     if "</head>" in index:
         return index.replace("</head>", script + "</head>", 1)
     return script + index
+
+
+def _setup_backend(app: dash.Dash) -> None:
+    """Dash setup hook: on the FastAPI backend the routes are async ones (asgi_stream.py).
+
+    Setup hooks run before Dash adds its routes, so these come first and answer; the
+    ``hooks.route`` views registered for Flask never see a request there.
+    """
+    backend = getattr(getattr(app, "backend", None), "server_type", "flask")
+    if backend == "fastapi":
+        from .asgi_stream import install
+
+        install(app)
+    elif backend != "flask":
+        logger.warning(
+            "dash_live event callbacks stream on Dash's Flask and FastAPI backends; this app "
+            "runs on %r, where they will not start",
+            backend,
+        )
 
 
 def _refuse(error: StreamRequestError) -> flask.Response:
@@ -159,12 +179,16 @@ def ensure_routes() -> None:
             hooks.route(STREAM_ROUTE, methods=("POST",))(_stream_view)
             hooks.route(CANCEL_ROUTE, methods=("POST",))(_cancel_view)
             hooks.index()(_page_config)
+            hooks.setup()(_setup_backend)
             _registered_with_hooks = True
     try:
         app = dash.get_app()
     except Exception:  # no app yet: the hooks will serve it
         return
     server = getattr(app, "server", None)
+    if getattr(getattr(app, "backend", None), "server_type", "flask") != "flask":
+        _setup_backend(app)
+        return
     prefix = app.config.routes_pathname_prefix
     if isinstance(server, flask.Flask) and prefix + STREAM_ROUTE not in app.routes:
         try:

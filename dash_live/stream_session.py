@@ -25,7 +25,8 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import dash
 import flask
@@ -40,7 +41,19 @@ from .settings import StreamSettings
 from .sse import EndReason
 from .stream_request import StreamRequest, StreamRequestError, parse_stream_request
 
-__all__ = ["Frame", "Streams", "frames", "live_streams", "start_stream"]
+__all__ = [
+    "Cancellable",
+    "Frame",
+    "HttpFacts",
+    "PreparedStream",
+    "Streams",
+    "error_frames",
+    "frames",
+    "live_streams",
+    "prepare_stream",
+    "start_stream",
+    "timeout_frames",
+]
 
 # Updates sent in one frame at most, so one write never holds a huge backlog.
 MAX_UPDATES_PER_FRAME = 2000
@@ -51,16 +64,22 @@ Frame = tuple[FrameKind, Any]
 logger = logging.getLogger("dash_live")
 
 
+class Cancellable(Protocol):
+    """A running stream, as :class:`Streams` sees it: something that can be told to stop."""
+
+    def cancel(self) -> None: ...
+
+
 class Streams:
     """The streams running in this process, by id and by client."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.runners: dict[str, StreamRunner] = {}
+        self.runners: dict[str, Cancellable] = {}
         self.per_client: dict[str, int] = {}
         self.of_client: dict[str, set[str]] = {}
 
-    def open(self, stream_id: str, client: str, runner: StreamRunner, limit: int) -> None:
+    def open(self, stream_id: str, client: str, runner: Cancellable, limit: int) -> None:
         with self.lock:
             if self.per_client.get(client, 0) >= limit:
                 raise StreamRequestError(
@@ -111,7 +130,30 @@ class Streams:
 live_streams = Streams()
 
 
-def _callback_context(request: StreamRequest) -> AttributeDict:
+@dataclass(frozen=True)
+class HttpFacts:
+    """What ``dash.ctx`` tells a generator about the request that started it, on any backend."""
+
+    cookies: dict[str, str]
+    headers: dict[str, str]
+    path: str
+    remote: str | None
+    origin: str | None
+
+    @classmethod
+    def of_flask(cls) -> HttpFacts:
+        """The facts of the current Flask request."""
+        request = flask.request
+        return cls(
+            cookies=dict(request.cookies),
+            headers=dict(request.headers),
+            path=request.full_path,
+            remote=request.remote_addr,
+            origin=request.origin,
+        )
+
+
+def _callback_context(request: StreamRequest, http: HttpFacts) -> AttributeDict:
     # The fields dash.ctx reads, built as Dash builds them for a normal callback request.
     g = AttributeDict({})
     g.inputs_list = request.inputs
@@ -128,29 +170,48 @@ def _callback_context(request: StreamRequest) -> AttributeDict:
     g.outputs_grouping = []
     g.using_outputs_grouping = False
     g.updated_props = {}
-    g.cookies = dict(flask.request.cookies)
-    g.headers = dict(flask.request.headers)
-    g.path = flask.request.full_path
-    g.remote = flask.request.remote_addr
-    g.origin = flask.request.origin
+    g.cookies = http.cookies
+    g.headers = http.headers
+    g.path = http.path
+    g.remote = http.remote
+    g.origin = http.origin
     g.custom_data = AttributeDict({})
     return g
 
 
-def start_stream(
-    body: object, client: str, settings: StreamSettings
-) -> tuple[StreamRequest, StreamRunner]:
-    """Check a stream request and start its generator; call inside a Flask request context.
+@dataclass(frozen=True)
+class PreparedStream:
+    """A checked stream request, with the call that runs it: ``context.run(func, *args)``."""
+
+    request: StreamRequest
+    args: list[Any]
+    context: contextvars.Context
+
+
+def prepare_stream(body: object, http: HttpFacts) -> PreparedStream:
+    """Check a stream request and build the context its generator runs in (``dash.ctx``).
 
     Raises :class:`StreamRequestError` (with an HTTP status) when the request is refused.
-    The caller must eventually call ``live_streams.close(request.stream_id, client)``.
     """
     request = parse_stream_request(body)
-    spec = request.callback
     context = contextvars.copy_context()
-    context.run(context_value.set, _callback_context(request))
-    args = inputs_to_vals(request.inputs + request.state)
-    runner = StreamRunner(spec.func, args, context, name=f"dash-live:{spec.name}")
+    context.run(context_value.set, _callback_context(request, http))
+    return PreparedStream(request, inputs_to_vals(request.inputs + request.state), context)
+
+
+def start_stream(
+    body: object, client: str, settings: StreamSettings, http: HttpFacts | None = None
+) -> tuple[StreamRequest, StreamRunner]:
+    """Check a stream request and start its generator in a worker thread (or greenlet).
+
+    ``http`` defaults to the current Flask request's facts. Raises
+    :class:`StreamRequestError` (with an HTTP status) when the request is refused. The caller
+    must eventually call ``live_streams.close(request.stream_id, client)``.
+    """
+    prepared = prepare_stream(body, http or HttpFacts.of_flask())
+    request = prepared.request
+    spec = request.callback
+    runner = StreamRunner(spec.func, prepared.args, prepared.context, name=f"dash-live:{spec.name}")
     live_streams.open(request.stream_id, client, runner, settings.max_streams_per_client)
     runner.start()
     return request, runner
@@ -187,6 +248,22 @@ def _error_frames(spec: EventCallback, error: BaseException, debug: bool) -> Ite
     yield ("end", "error")
 
 
+def timeout_frames(spec: EventCallback, timeout: float) -> list[Frame]:
+    """What a stream that ran out of time sends last: its reset props, the notice, the end."""
+    logger.warning("event callback %s timed out after %s s", spec.key, timeout)
+    frames_: list[Frame] = []
+    if spec.reset_updates:
+        frames_.append(("update", encode_batch(spec.reset_updates)))
+    frames_.append(("error", (f"{spec.name} timed out after {timeout:g} s", None)))
+    frames_.append(("end", "timeout"))
+    return frames_
+
+
+def error_frames(spec: EventCallback, error: BaseException, debug: bool) -> list[Frame]:
+    """What a stream whose generator raised ``error`` sends last (logged here)."""
+    return list(_error_frames(spec, error, debug))
+
+
 def frames(
     request: StreamRequest, runner: StreamRunner, settings: StreamSettings, debug: bool
 ) -> Iterator[list[Frame]]:
@@ -203,13 +280,7 @@ def frames(
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 runner.cancel()
-                logger.warning("event callback %s timed out after %s s", spec.key, timeout)
-                timed_out: list[Frame] = []
-                if spec.reset_updates:
-                    timed_out.append(("update", encode_batch(spec.reset_updates)))
-                timed_out.append(("error", (f"{spec.name} timed out after {timeout:g} s", None)))
-                timed_out.append(("end", "timeout"))
-                yield timed_out
+                yield timeout_frames(spec, timeout)
                 return
             try:
                 item = runner.items.get(timeout=min(settings.keepalive, remaining))
@@ -233,7 +304,7 @@ def frames(
             # Updates that queued up while the page was behind travel folded (coalesce.py).
             out: list[Frame] = [("update", encode_batch(coalesce(batch)))] if batch else []
             if isinstance(ending, Failed):
-                yield out + list(_error_frames(spec, ending.error, debug))
+                yield out + error_frames(spec, ending.error, debug)
                 return
             if isinstance(ending, Finished):
                 reason: EndReason = "cancelled" if runner.cancelled.is_set() else "done"

@@ -1,0 +1,331 @@
+"""The HTTP transport of event callbacks on Dash's FastAPI backend (``Dash(backend="fastapi")``).
+
+The same routes, events and page client as the Flask transport (:mod:`dash_live.stream_route`);
+what differs is where the generator runs:
+
+- an ``async def`` generator runs on the server's event loop, driven by the response itself:
+  each yielded update is encoded and written before the generator is resumed. No thread and no
+  queue sit between the two, so the write is the backpressure and an open stream costs one
+  coroutine and its task;
+- a plain generator runs in a thread of its own, as on Flask, and reaches the loop through a
+  bounded asyncio queue; a backlog is folded before it is written (:mod:`dash_live.coalesce`).
+
+While the generator runs, the response's own task watches the client: a disconnect, a cancel
+request or the timeout cancels an async generator at the ``await`` it is waiting on, and closes
+a sync one at its next ``yield``. After ``DASH_LIVE_KEEPALIVE`` seconds of silence a keep-alive
+comment goes out. The routes are added by a ``dash.hooks.setup`` hook, ahead of Dash's own, so
+the backend's request hooks (``before_request``) apply as they do to Dash's routes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import inspect
+import logging
+import weakref
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import dash
+from dash._get_app import app_context
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from .coalesce import coalesce
+from .protocol import Update, encode_batch
+from .runner import _POLL, QUEUE_SIZE, Failed, Finished, Item, StreamRunner, updates_of
+from .settings import StreamSettings, server_config
+from .sse import KEEP_ALIVE, EndReason, end_event, sse_text, update_event
+from .stream_request import StreamRequestError
+from .stream_session import (
+    MAX_UPDATES_PER_FRAME,
+    HttpFacts,
+    PreparedStream,
+    cancelled_stream,
+    debug_mode,
+    error_frames,
+    live_streams,
+    prepare_stream,
+    timeout_frames,
+)
+
+__all__ = ["LoopStream", "install"]
+
+logger = logging.getLogger("dash_live")
+
+Write = Callable[[str], Awaitable[None]]
+# Why a run stopped early: a cancel request, the timeout, or the client went away.
+StopReason = EndReason | None
+
+_installed: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+class LoopStream:
+    """One run on the event loop, as :data:`~dash_live.stream_session.live_streams` holds it.
+
+    :meth:`cancel` may be called from any thread; the run stops with ``reason``.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.reason: StopReason = None
+        self.gone = False
+        self.pump: asyncio.Task[None] | None = None
+
+    def cancel(self) -> None:
+        self.loop.call_soon_threadsafe(self.stop, "cancelled")
+
+    def stop(self, reason: EndReason, gone: bool = False) -> None:
+        """Stop the run (on the loop's thread); the first reason given is the one reported."""
+        if self.reason is None:
+            self.reason = reason
+        self.gone = self.gone or gone
+        if self.pump is not None and not self.pump.done():
+            self.pump.cancel()
+
+
+class _LoopFedRunner(StreamRunner):
+    """A sync generator in its own thread, handing its updates to an asyncio queue."""
+
+    def __init__(
+        self,
+        prepared: PreparedStream,
+        loop: asyncio.AbstractEventLoop,
+        items: asyncio.Queue[Item],
+    ) -> None:
+        spec = prepared.request.callback
+        super().__init__(spec.func, prepared.args, prepared.context, name=f"dash-live:{spec.name}")
+        self._feed_loop = loop
+        self._feed = items
+
+    def _put(self, item: Item) -> bool:
+        try:
+            future = asyncio.run_coroutine_threadsafe(self._feed.put(item), self._feed_loop)
+        except RuntimeError:  # the loop is closed: the server is shutting down
+            return False
+        while True:
+            try:
+                future.result(timeout=_POLL)
+                return True
+            except TimeoutError:  # the queue is full: the page is behind
+                if self.cancelled.is_set():
+                    future.cancel()
+                    return False
+            except concurrent.futures.CancelledError:
+                return False
+
+
+class StreamResponse(Response):
+    """The ``text/event-stream`` response that runs one event callback (see the module doc)."""
+
+    media_type = "text/event-stream"
+
+    def __init__(
+        self,
+        prepared: PreparedStream,
+        stream: LoopStream,
+        settings: StreamSettings,
+        debug: bool,
+        done: Callable[[], None],
+    ) -> None:
+        # Not Response.__init__: a body would give the response a Content-Length.
+        self.status_code = 200
+        self.background = None
+        self.init_headers({"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        self.prepared = prepared
+        self.stream = stream
+        self.settings = settings
+        self.debug = debug
+        self._done = done
+        self._last_write = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        loop = asyncio.get_running_loop()
+
+        async def write(text: str) -> None:
+            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+            self._last_write = loop.time()
+
+        try:
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            # Out at once, so the page knows the stream started.
+            await write(KEEP_ALIVE)
+            await self._watch(loop, write, receive)
+            if not self.stream.gone:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self._done()
+
+    async def _watch(self, loop: asyncio.AbstractEventLoop, write: Write, receive: Receive) -> None:
+        """Run the pump; meanwhile watch the client, the clock and the silence."""
+        spec = self.prepared.request.callback
+        timeout = spec.timeout or self.settings.timeout
+        deadline = loop.time() + timeout
+        # A task runs in a copy of the context it is created in: the pump runs in the request's,
+        # so dash.ctx works in an async generator (create_task(context=) needs Python 3.11).
+        pump = self.prepared.context.run(asyncio.create_task, self._pump(write, timeout))
+        self.stream.pump = pump
+        if self.stream.reason is not None:  # cancelled before it started
+            pump.cancel()
+        listener = asyncio.create_task(_disconnected(receive))
+        try:
+            while not pump.done():
+                remaining = deadline - loop.time()
+                if remaining <= 0 and self.stream.reason is None:
+                    self.stream.stop("timeout")
+                wait = min(self.settings.keepalive, remaining) if remaining > 0 else None
+                done, _ = await asyncio.wait({pump, listener}, timeout=wait)
+                if listener in done:
+                    if not pump.done():
+                        self.stream.stop("cancelled", gone=True)
+                    await asyncio.wait({pump})
+                elif not done and loop.time() - self._last_write >= self.settings.keepalive:
+                    await write(KEEP_ALIVE)
+        finally:
+            listener.cancel()
+            if not pump.done():  # this task itself was cancelled (server shutdown)
+                pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pump
+
+    async def _pump(self, write: Write, timeout: float) -> None:
+        spec = self.prepared.request.callback
+        try:
+            if inspect.isasyncgenfunction(spec.func):
+                await self._drive_async(write)
+            else:
+                await self._drive_sync(write)
+        except asyncio.CancelledError:
+            # Stopped on purpose: what follows still writes (uncancel exists from Python 3.11).
+            uncancel = getattr(asyncio.current_task(), "uncancel", None)
+            if uncancel is not None:
+                uncancel()
+            if self.stream.gone:
+                return
+            if self.stream.reason == "timeout":
+                for frame in timeout_frames(spec, timeout):
+                    await write(sse_text(frame))
+            else:
+                await write(end_event("cancelled"))
+            return
+        except Exception as error:  # reported to the page, logged by error_frames
+            for frame in error_frames(spec, error, self.debug):
+                await write(sse_text(frame))
+            return
+        await write(end_event("cancelled" if self.stream.reason else "done"))
+
+    async def _drive_async(self, write: Write) -> None:
+        generator = self.prepared.request.callback.func(*self.prepared.args)
+        try:
+            async for value in generator:
+                await write(update_event(encode_batch(updates_of(value))))
+        finally:
+            await generator.aclose()
+
+    async def _drive_sync(self, write: Write) -> None:
+        items: asyncio.Queue[Item] = asyncio.Queue(QUEUE_SIZE)
+        runner = _LoopFedRunner(self.prepared, asyncio.get_running_loop(), items)
+        runner.start()
+        try:
+            while True:
+                batch: list[Update] = []
+                item = await items.get()
+                while isinstance(item, tuple):
+                    batch.extend(item)
+                    if len(batch) >= MAX_UPDATES_PER_FRAME or items.empty():
+                        break
+                    item = items.get_nowait()
+                if batch:
+                    await write(update_event(encode_batch(coalesce(batch))))
+                if isinstance(item, Failed):
+                    raise item.error
+                if isinstance(item, Finished):
+                    return
+        finally:
+            # However the run ends: a sync generator is closed at its next yield.
+            runner.cancel()
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return when the client has gone away."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _http_facts(request: Request) -> HttpFacts:
+    return HttpFacts(
+        cookies=dict(request.cookies),
+        headers=dict(request.headers),
+        path=f"{request.url.path}?{request.url.query}",
+        remote=request.client.host if request.client else None,
+        origin=request.headers.get("origin"),
+    )
+
+
+async def _json_body(request: Request) -> Any:
+    """The request's JSON body, or None when it is not JSON."""
+    # Dash's middleware has already read the body of JSON requests to its routes (the _dash-
+    # prefix is theirs too) and keeps it on the request state; the stream cannot be read twice.
+    if hasattr(request.state, "json_body"):
+        return request.state.json_body
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+def _refuse(error: StreamRequestError) -> Response:
+    return PlainTextResponse(str(error), status_code=error.status)
+
+
+def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable[Response]]]]:
+    from .stream_route import CANCEL_ROUTE, STREAM_ROUTE
+
+    async def stream(request: Request) -> Response:
+        app_context.set(app)  # dash.get_app() and debug_mode() answer for this very app
+        settings = StreamSettings.from_config(server_config(app.server))
+        length = request.headers.get("content-length", "")
+        if not length.isdigit() or int(length) > settings.max_body_bytes:
+            return _refuse(
+                StreamRequestError(
+                    f"the request body must be at most {settings.max_body_bytes} bytes "
+                    f"(DASH_LIVE_MAX_BODY_BYTES), got {length or None}",
+                    status=413,
+                )
+            )
+        body = await _json_body(request)
+        client = request.client.host if request.client else "?"
+        try:
+            prepared = prepare_stream(body, _http_facts(request))
+            stream_id = prepared.request.stream_id
+            run = LoopStream(asyncio.get_running_loop())
+            live_streams.open(stream_id, client, run, settings.max_streams_per_client)
+        except StreamRequestError as error:
+            return _refuse(error)
+        return StreamResponse(
+            prepared, run, settings, debug_mode(), lambda: live_streams.close(stream_id, client)
+        )
+
+    async def cancel(request: Request) -> Response:
+        body = await _json_body(request)
+        stream_id = cancelled_stream(body)
+        if stream_id is None:
+            return _refuse(StreamRequestError(f"cancel needs {{'stream': id}}, got {body!r:.80}"))
+        live_streams.cancel(stream_id)
+        return Response(status_code=204)
+
+    return ((STREAM_ROUTE, stream), (CANCEL_ROUTE, cancel))
+
+
+def install(app: dash.Dash) -> None:
+    """Add the stream and cancel routes to a Dash app on the FastAPI backend (idempotent)."""
+    server = app.server
+    if server in _installed:
+        return
+    prefix = app.config.routes_pathname_prefix
+    for name, endpoint in _routes(app):
+        server.add_api_route(prefix + name, endpoint, methods=["POST"], include_in_schema=False)
+    _installed.add(server)
