@@ -46,6 +46,7 @@ from benchmarks.capacity_support import (
 from benchmarks.measure import median, percentile
 
 LIVE = "benchmarks.servers.live_app:server"
+LIVE_FASTAPI = "benchmarks.servers.live_fastapi_app:server"
 PACKAGES = [
     "dash",
     "dash-live",
@@ -72,6 +73,8 @@ class Config:
     mode: str  # the load generator's mode: sse or socketio
     target: str  # live, fastapi or dec
     env: dict[str, str] = field(default_factory=dict)
+    stream_key: str | None = None  # the event callback a live target streams, if not live_app's
+    button: str = "cap-go"  # the Input of that callback
     runs: int | None = None  # None: the command line's
     max_clients: int = 1_000_000  # larger C is not run (it would take minutes and prove nothing)
     round_timeout: float = 240.0
@@ -139,6 +142,22 @@ CONFIGS = [
         round_timeout=60,
     ),
     Config(
+        "dash-live SSE, FastAPI backend, uvicorn",
+        lambda c: uvicorn_argv(LIVE_FASTAPI),
+        "sse",
+        "live",
+        stream_key="benchmarks.servers.live_fastapi_app.tokens",
+    ),
+    Config(
+        "dash-live SSE, FastAPI backend, sync generator",
+        lambda c: uvicorn_argv(LIVE_FASTAPI),
+        "sse",
+        "live",
+        stream_key="benchmarks.servers.live_fastapi_app.tokens_sync",
+        button="cap-sync",
+        runs=1,
+    ),
+    Config(
         "plain FastAPI SSE, uvicorn",
         lambda c: uvicorn_argv("benchmarks.servers.fastapi_sse:app"),
         "sse",
@@ -168,6 +187,9 @@ def measure(config: Config, clients: int, runs: int) -> Measured:
         "clients": clients,
         "round_timeout": config.round_timeout,
     }
+    if config.stream_key:
+        client_config["stream_key"] = config.stream_key
+        client_config["button"] = config.button
     if config.target == "dec":
         client_config["dec_id"] = server.info["callback_ids"][0]
     client = LoadClient(client_config)

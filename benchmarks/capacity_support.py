@@ -321,14 +321,17 @@ def kib(n: float) -> str:
 # The load generator itself (runs in the client process).
 
 
-def live_stream_body(value: int = 1) -> dict[str, Any]:
-    """A stream request for ``live_app.tokens``; ``value`` 0 asks for the short warm-up."""
+def live_stream_body(
+    value: int = 1, key: str = STREAM_KEY, button: str = "cap-go"
+) -> dict[str, Any]:
+    """A stream request for ``key`` (``live_app.tokens``), triggered by ``button``'s
+    ``n_clicks``; ``value`` 0 asks for the short warm-up."""
     return {
-        "callback": STREAM_KEY,
+        "callback": key,
         "stream": uuid.uuid4().hex,
-        "inputs": [{"id": "cap-go", "property": "n_clicks", "value": value}],
+        "inputs": [{"id": button, "property": "n_clicks", "value": value}],
         "state": [],
-        "changedPropIds": ["cap-go.n_clicks"],
+        "changedPropIds": [f"{button}.n_clicks"],
     }
 
 
@@ -414,7 +417,8 @@ async def _sse_round(config: dict[str, Any]) -> dict[str, Any]:
     port = int(config["port"])
     cpu = time.process_time()
     if kind == "live":
-        bodies = [json.dumps(live_stream_body()).encode() for _ in range(clients)]
+        key, button = config.get("stream_key", STREAM_KEY), config.get("button", "cap-go")
+        bodies = [json.dumps(live_stream_body(1, key, button)).encode() for _ in range(clients)]
         path, end, headers = "/_dash-live/stream", b"event: end", ""
     elif kind == "fastapi":
         bodies = [b"{}"] * clients
@@ -526,7 +530,8 @@ async def _client_main(config: dict[str, Any]) -> None:
     clients = int(config["clients"])
     if mode == "sse":
         if config["target"] == "live":  # warm-up: one short stream, so lazy imports are done
-            warm = json.dumps(live_stream_body(0)).encode()
+            key, button = config.get("stream_key", STREAM_KEY), config.get("button", "cap-go")
+            warm = json.dumps(live_stream_body(0, key, button)).encode()
             await _sse_stream(int(config["port"]), "/_dash-live/stream", warm, "", b"event: end")
         say("READY")
         await command()

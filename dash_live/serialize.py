@@ -41,6 +41,29 @@ def _default(value: Any) -> Any:
 _FAST = json.JSONEncoder(default=_default, allow_nan=False, separators=(",", ":"))
 
 
+def _one_encoder() -> Any:
+    # JSONEncoder.encode builds a new C encoder on every call, which costs as much as encoding
+    # a small update. This one is built once. Without a markers dict (kept per call by
+    # JSONEncoder, and left dirty by a failed encode) a value that contains itself recurses
+    # until RecursionError instead of raising "Circular reference", which to_json reports the
+    # same way. None where the C accelerator is missing.
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    return make(
+        None, _default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, False
+    )
+
+
+_C_ENCODE = _one_encoder()
+
+
+def _encode(value: Any) -> str:
+    if _C_ENCODE is None:
+        return _FAST.encode(value)
+    return "".join(_C_ENCODE(value, 0))
+
+
 def _without_raw(value: Any) -> Any:
     # plotly's encoder knows nothing of RawJSON: decode pre-encoded parts before handing over.
     if isinstance(value, RawJSON):
@@ -62,7 +85,11 @@ def to_json(value: Any) -> str:
     '{"text":"hi","items":[1,2]}'
     """
     try:
-        return _FAST.encode(value)
+        return _encode(value)
+    except RecursionError:
+        raise PayloadError(
+            f"cannot encode {value!r}: it contains itself, or is nested too deeply"
+        ) from None
     except ValueError as fast_error:
         if "Circular reference" in str(fast_error):
             raise PayloadError(f"cannot encode {value!r}: it contains itself") from None

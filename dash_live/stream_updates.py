@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .exceptions import InvalidUpdateError
 from .protocol import ComponentId, Update, batch_from_pairs, updates_for
@@ -12,9 +11,12 @@ from .protocol import ComponentId, Update, batch_from_pairs, updates_for
 __all__ = ["StreamProps", "stream_props"]
 
 
-@dataclass(frozen=True)
-class StreamProps:
-    """Validated prop updates, ready to send. Build it with :func:`stream_props`."""
+class StreamProps(NamedTuple):
+    """Validated prop updates, ready to send. Build it with :func:`stream_props`.
+
+    A named tuple for the same reason as :class:`~dash_live.protocol.Update`: a generator
+    builds one per yield.
+    """
 
     updates: tuple[Update, ...]
 
