@@ -177,7 +177,9 @@ class StreamResponse(Response):
                 if remaining <= 0 and self.stream.reason is None:
                     self.stream.stop("timeout")
                 wait = min(self.settings.keepalive, remaining) if remaining > 0 else None
-                done, _ = await asyncio.wait({pump, listener}, timeout=wait)
+                done, _ = await asyncio.wait(
+                    {pump, listener}, timeout=wait, return_when=asyncio.FIRST_COMPLETED
+                )
                 if listener in done:
                     if not pump.done():
                         self.stream.stop("cancelled", gone=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import dash
 import pytest
@@ -49,15 +51,51 @@ class LiveServer:
         self.thread.join(5)
 
 
+class AsgiLiveServer:
+    """An ASGI app (a Dash app on the FastAPI backend) served on 127.0.0.1 by uvicorn, on an
+    event loop of its own in a thread of this process."""
+
+    def __init__(self, asgi_app: Any) -> None:
+        import uvicorn
+
+        from tests.processes import free_port
+
+        port = free_port()
+        config = uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.url = f"http://127.0.0.1:{port}"
+        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()), daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:  # uvicorn says when it listens; nothing to wait on
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start on {self.url}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def _is_asgi(app: object) -> bool:
+    backend = getattr(app, "backend", None)
+    return getattr(backend, "server_type", "flask") == "fastapi"
+
+
 @pytest.fixture
 def serve() -> Iterator[Callable[[object], LiveServer]]:
-    """Start a server for a Dash app (or any WSGI app); every server is stopped afterwards."""
-    started: list[LiveServer] = []
+    """Start a server for a Dash app (or any WSGI app); every server is stopped afterwards.
+    A Dash app on the FastAPI backend is served by uvicorn."""
+    started: list[LiveServer | AsgiLiveServer] = []
 
     def start(app: object) -> LiveServer:
-        live = LiveServer(getattr(app, "server", app))
+        live: LiveServer | AsgiLiveServer
+        if _is_asgi(app):
+            live = AsgiLiveServer(getattr(app, "server", app))
+        else:
+            live = LiveServer(getattr(app, "server", app))
         started.append(live)
-        return live
+        return cast("LiveServer", live)  # both have url and stop()
 
     yield start
     for live in started:

@@ -91,10 +91,11 @@ def page(new_page: Callable[..., Page]) -> Page:
 LiveApp = Callable[..., dash.Dash]
 
 
-@pytest.fixture(params=["sse", "socketio"])
+@pytest.fixture(params=["sse", "socketio", "fastapi"])
 def transport(request: pytest.FixtureRequest) -> str:
-    """Each event-callback test runs over both transports: one HTTP response per stream, and
-    the page's Socket.IO connection."""
+    """Each event-callback test runs over every transport: one HTTP response per stream and
+    the page's Socket.IO connection on Flask, and one HTTP response per stream on Dash's
+    FastAPI backend (served by uvicorn)."""
     name: str = request.param
     return name
 
@@ -104,6 +105,8 @@ def live_app(transport: str) -> LiveApp:
     """``dash.Dash(...)`` whose event callbacks stream over ``transport``."""
 
     def make(*args: Any, **kwargs: Any) -> dash.Dash:
+        if transport == "fastapi":
+            return dash.Dash(*args, **{**kwargs, "backend": "fastapi"})
         app = dash.Dash(*args, **kwargs)
         app.server.config["DASH_LIVE_TRANSPORT"] = transport
         if transport == "socketio":
@@ -111,3 +114,12 @@ def live_app(transport: str) -> LiveApp:
         return app
 
     return make
+
+
+def configure(app: dash.Dash, name: str, value: object) -> None:
+    """Set a dash-live setting on any backend: Flask's config, or a FastAPI app's state."""
+    config = getattr(app.server, "config", None)
+    if config is not None:
+        config[name] = value
+    else:
+        setattr(app.server.state, name, value)

@@ -12,7 +12,7 @@ from dash import Input, Output, dcc, html
 from playwright.sync_api import Page, expect
 
 from dash_live import event_callback, stream_props
-from tests.browser.conftest import LiveApp, PageErrors
+from tests.browser.conftest import LiveApp, PageErrors, configure
 from tests.conftest import LiveServer
 
 
@@ -123,7 +123,7 @@ def test_closing_the_tab_closes_the_generator(
     closed = threading.Event()
     app = live_app(__name__)
     app.layout = layout()
-    app.server.config["DASH_LIVE_KEEPALIVE"] = 0.2
+    configure(app, "DASH_LIVE_KEEPALIVE", 0.2)
 
     @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
     def endless(_clicks: int) -> Iterator[object]:
@@ -219,3 +219,37 @@ def test_path_prefix_and_declaration_after_dash(
     page.goto(server.url + "/sub/")
     page.click("#go")
     expect(page.locator("#out")).to_have_text("late 1", timeout=10_000)
+
+
+def test_stop_interrupts_an_async_generator_at_its_await(
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
+) -> None:
+    # An async generator is cancelled where it waits (here a 60 s sleep), not at its next
+    # yield: on FastAPI it runs on the server's loop, on Flask on the runner thread's loop.
+    closed = threading.Event()
+    app = live_app(__name__)
+    app.layout = html.Div([layout(), html.Button("stop", id="stop")])
+
+    @event_callback(
+        Input("go", "n_clicks"),
+        prevent_initial_call=True,
+        cancel=[Input("stop", "n_clicks")],
+        running=[(Output("go", "disabled"), True, False)],
+    )
+    async def waiting(_clicks: int) -> AsyncIterator[object]:
+        try:
+            yield stream_props("out", {"children": "waiting"})
+            await asyncio.sleep(60)
+            yield stream_props("out", {"children": "never"})
+        finally:
+            closed.set()
+
+    server = serve(app)
+    page.goto(server.url)
+    page.click("#go")
+    expect(page.locator("#out")).to_have_text("waiting", timeout=10_000)
+    expect(page.locator("#go")).to_be_disabled()
+    page.click("#stop")
+    assert closed.wait(10), "the async generator was not cancelled at its await"
+    expect(page.locator("#go")).to_be_enabled(timeout=10_000)
+    expect(page.locator("#out")).to_have_text("waiting")

@@ -228,7 +228,10 @@ def _no_stream_left_over() -> Iterator[None]:
     if not wait_until(lambda: live_streams.count() == 0, 5):
         with live_streams.lock:
             for runner in live_streams.runners.values():
-                runner.cancelled.set()  # not cancel(): that is what raises for async runners
+                if isinstance(runner, StreamRunner):
+                    runner.cancelled.set()  # not cancel(): that is what raises for async runners
+                else:
+                    runner.cancel()
             live_streams.runners.clear()
             live_streams.per_client.clear()
 
@@ -937,6 +940,7 @@ def test_vanished_client_of_a_quiet_generator_is_noticed_by_keep_alive(
     stream = opened(serve(app).url, stream_body(quiet))
     stream.read_first_update()
     runner = live_streams.runners[stream.stream_id]
+    assert isinstance(runner, StreamRunner)
     stream.close()
     # Nothing is yielded, so only a failed keep-alive write can reveal the closed connection.
     assert wait_until(lambda: live_streams.count() == 0, 5), "the vanished client went unseen"

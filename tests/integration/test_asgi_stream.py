@@ -1,0 +1,298 @@
+"""Event callbacks on Dash's FastAPI backend over real HTTP: the app served by uvicorn on
+127.0.0.1 (in a thread of this process), driven by ``requests`` as the browser drives it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import dash
+import pytest
+import requests
+from dash import Input, Output, ctx, html
+
+from dash_live import append, event_callback, stream_props
+from dash_live.stream_route import CANCEL_ROUTE
+from dash_live.stream_session import live_streams
+from tests.conftest import LiveServer
+from tests.integration.test_stream_route import (
+    OpenStream,
+    applied,
+    post_stream,
+    stream_body,
+    wait_until,
+)
+
+Serve = Callable[[object], LiveServer]
+
+
+def fastapi_app(**settings: object) -> dash.Dash:
+    app = dash.Dash(__name__, backend="fastapi")
+    app.layout = html.Div([html.Button(id="go"), html.Div(id="out"), html.Div(id="status")])
+    for name, value in settings.items():
+        setattr(app.server.state, name, value)
+    return app
+
+
+def test_callbacks_declared_before_a_fastapi_app_leave_it_working(serve: Serve) -> None:
+    # Regression: declared first, the callbacks registered the Flask views through dash.hooks,
+    # and their return annotation made FastAPI raise inside Dash(backend="fastapi").
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def early(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "early"})
+
+    app = fastapi_app()
+    server = serve(app)
+    index = requests.get(server.url + "/", timeout=10)
+    assert index.status_code == 200
+    assert '<script id="_dash-live-config" type="application/json">{"transport": "sse"}' in (
+        index.text
+    )
+    layout = requests.get(server.url + "/_dash-layout", timeout=10).json()
+    assert layout["props"]["children"][0]["props"]["id"] == "go"
+    streamed = post_stream(server.url, stream_body(early))
+    assert streamed.updates == [["out", "children", "set", "early"]]
+    assert streamed.end == "done"
+
+
+def test_an_async_generator_streams_in_order_with_the_callback_context(serve: Serve) -> None:
+    app = fastapi_app()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def tokens(clicks: int) -> AsyncIterator[object]:
+        yield stream_props("status", {"children": f"{ctx.triggered_id} {clicks}"})
+        for i in range(300):
+            yield stream_props("out", {"children": append(f"t{i} ")})
+            if i % 50 == 0:
+                await asyncio.sleep(0)
+
+    streamed = post_stream(serve(app).url, stream_body(tokens))
+    assert streamed.complete
+    assert streamed.end == "done"
+    state = applied(streamed.updates)
+    assert state[("status", "children")] == "go 1"
+    assert state[("out", "children")] == "".join(f"t{i} " for i in range(300))
+    # Driven by the response itself: one event per yield, nothing folded or lost.
+    assert streamed.names.count("update") == 301
+
+
+def test_a_sync_generator_runs_in_a_thread_and_streams_everything(serve: Serve) -> None:
+    app = fastapi_app()
+    threads: set[str] = set()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    def tokens(_clicks: int) -> Iterator[object]:
+        threads.add(threading.current_thread().name)
+        for i in range(2000):
+            yield stream_props("out", {"children": append(f"t{i} ")})
+
+    streamed = post_stream(serve(app).url, stream_body(tokens))
+    assert streamed.end == "done"
+    assert applied(streamed.updates)[("out", "children")] == "".join(f"t{i} " for i in range(2000))
+    # Its own thread, named after it: not the event loop's.
+    assert len(threads) == 1
+    assert threads.pop().startswith("dash-live:")
+
+
+def test_a_failing_generator_reports_without_internals_and_resets(serve: Serve) -> None:
+    app = fastapi_app()
+
+    @event_callback(
+        Input("go", "n_clicks"),
+        prevent_initial_call=True,
+        reset_props={"status": {"children": "idle"}},
+    )
+    async def failing(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "partial"})
+        raise RuntimeError("secret internals")
+
+    streamed = post_stream(serve(app).url, stream_body(failing))
+    assert streamed.end == "error"
+    assert "secret internals" not in streamed.text
+    assert streamed.errors[0]["traceback"] is None
+    assert applied(streamed.updates)[("status", "children")] == "idle"
+
+
+def test_the_timeout_cancels_an_async_generator_where_it_waits(serve: Serve) -> None:
+    app = fastapi_app()
+    closed = threading.Event()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True, timeout=0.5)
+    async def stuck(_clicks: int) -> AsyncIterator[object]:
+        try:
+            yield stream_props("out", {"children": "started"})
+            await asyncio.sleep(60)
+            yield stream_props("out", {"children": "never"})
+        finally:
+            closed.set()
+
+    started = time.monotonic()
+    streamed = post_stream(serve(app).url, stream_body(stuck))
+    assert streamed.end == "timeout"
+    assert "timed out after 0.5 s" in streamed.errors[0]["message"]
+    assert time.monotonic() - started < 10
+    assert closed.wait(5)
+
+
+def test_cancel_stops_a_running_stream(serve: Serve) -> None:
+    app = fastapi_app()
+    closed = threading.Event()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def endless(_clicks: int) -> AsyncIterator[object]:
+        try:
+            for i in range(100_000):
+                yield stream_props("out", {"children": str(i)})
+                await asyncio.sleep(0.01)
+        finally:
+            closed.set()
+
+    server = serve(app)
+    stream = OpenStream(server.url, stream_body(endless))
+    try:
+        stream.read_first_update()
+        answer = requests.post(
+            f"{server.url}/{CANCEL_ROUTE}", json={"stream": stream.stream_id}, timeout=10
+        )
+        assert answer.status_code == 204
+        stream.read_to_end()
+        assert stream.complete
+        assert stream.events[-1] == ("end", {"reason": "cancelled"})
+        assert closed.wait(5)
+    finally:
+        stream.close()
+
+
+def test_a_vanished_client_closes_the_generator_and_frees_its_slot(serve: Serve) -> None:
+    app = fastapi_app()
+    closed = threading.Event()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def quiet(_clicks: int) -> AsyncIterator[object]:
+        try:
+            yield stream_props("out", {"children": "hello"})
+            await asyncio.sleep(60)  # quiet: only the disconnect can end it early
+        finally:
+            closed.set()
+
+    stream = OpenStream(serve(app).url, stream_body(quiet))
+    stream.read_first_update()
+    stream.close()
+    assert closed.wait(10), "the generator outlived its client"
+    assert wait_until(lambda: live_streams.count() == 0, 5)
+
+
+def test_keep_alives_flow_while_the_generator_is_quiet(serve: Serve) -> None:
+    app = fastapi_app(DASH_LIVE_KEEPALIVE=0.1)
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def slow(_clicks: int) -> AsyncIterator[object]:
+        await asyncio.sleep(0.6)
+        yield stream_props("out", {"children": "late"})
+
+    streamed = post_stream(serve(app).url, stream_body(slow))
+    assert streamed.end == "done"
+    before_update = streamed.text.split("event: update", 1)[0]
+    # One at the start, then one per 0.1 s of silence: at least three in 0.6 s.
+    assert before_update.count(": keep-alive") >= 3, streamed.text
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({"callback": "nope", "stream": "s1"}, 404, "nope"),
+        ("not a dict", 400, "not a dict"),
+        ({"stream": "x" * 2_000_000}, 413, "DASH_LIVE_MAX_BODY_BYTES"),
+    ],
+)
+def test_bad_requests_are_refused_naming_the_problem(
+    serve: Serve, body: Any, status: int, fragment: str
+) -> None:
+    # The routes exist once an event callback is declared.
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def unused(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "x"})
+
+    server = serve(fastapi_app())
+    streamed = post_stream(server.url, body)
+    assert streamed.status == status
+    assert fragment in streamed.text
+
+
+def test_the_per_client_limit_applies(serve: Serve) -> None:
+    app = fastapi_app(DASH_LIVE_MAX_STREAMS_PER_CLIENT=2)
+    release = asyncio.Event()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def held(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "open"})
+        with pytest.raises(asyncio.CancelledError):
+            await release.wait()
+
+    server = serve(app)
+    streams = [OpenStream(server.url, stream_body(held)) for _ in range(2)]
+    try:
+        for stream in streams:
+            stream.read_first_update()
+        refused = post_stream(server.url, stream_body(held))
+        assert refused.status == 429
+        assert "DASH_LIVE_MAX_STREAMS_PER_CLIENT" in refused.text
+    finally:
+        for stream in streams:
+            stream.close()
+    assert wait_until(lambda: live_streams.count() == 0, 10)
+
+
+def test_cancel_without_a_stream_id_is_refused(serve: Serve) -> None:
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def unused(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "x"})
+
+    server = serve(fastapi_app())
+    answer = requests.post(f"{server.url}/{CANCEL_ROUTE}", json={"nope": 1}, timeout=10)
+    assert answer.status_code == 400
+    assert "nope" in answer.text
+
+
+def test_normal_callbacks_answer_while_200_streams_are_open(serve: Serve) -> None:
+    app = fastapi_app()
+    release = asyncio.Event()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def held(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "open"})
+        with pytest.raises(asyncio.CancelledError):
+            await release.wait()
+
+    app.server.state.DASH_LIVE_MAX_STREAMS_PER_CLIENT = 1000
+
+    @app.callback(Output("status", "children"), Input("out", "children"))
+    def echo(value: str) -> str:
+        return f"echo {value}"
+
+    server = serve(app)
+    streams = [OpenStream(server.url, stream_body(held)) for _ in range(200)]
+    try:
+        for stream in streams:
+            stream.read_first_update()
+        assert live_streams.count() == 200
+        answer = requests.post(
+            server.url + "/_dash-update-component",
+            json={
+                "output": "status.children",
+                "outputs": {"id": "status", "property": "children"},
+                "inputs": [{"id": "out", "property": "children", "value": "x"}],
+                "changedPropIds": ["out.children"],
+                "state": [],
+            },
+            timeout=10,
+        )
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["response"]["status"]["children"] == "echo x"
+    finally:
+        for stream in streams:
+            stream.close()
+    assert wait_until(lambda: live_streams.count() == 0, 10)
