@@ -1,4 +1,4 @@
-"""Settings of event-callback streams, read from the Flask app's config.
+"""Settings of event-callback streams, read from the server's config (or a FastAPI app's state).
 
 ======================================  ========  ===============================================
 ``DASH_LIVE_STREAM_TIMEOUT``            60        default wall-clock limit of a stream, seconds

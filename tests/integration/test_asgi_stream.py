@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -21,10 +23,12 @@ from tests.conftest import LiveServer
 from tests.integration.test_stream_route import (
     OpenStream,
     applied,
+    new_stream_id,
     post_stream,
     stream_body,
     wait_until,
 )
+from tests.processes import ROOT, free_port, stop_process, wait_for_port
 
 Serve = Callable[[object], LiveServer]
 
@@ -35,6 +39,18 @@ def fastapi_app(**settings: object) -> dash.Dash:
     for name, value in settings.items():
         setattr(app.server.state, name, value)
     return app
+
+
+def declare_held() -> Callable[..., AsyncIterator[object]]:
+    """Declare an event callback that yields "open", then waits until its stream is stopped.
+    (Declaring any event callback also gives the app its stream routes.)"""
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def held(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "open"})
+        await asyncio.Event().wait()
+
+    return held
 
 
 def test_callbacks_declared_before_a_fastapi_app_leave_it_working(serve: Serve) -> None:
@@ -211,11 +227,7 @@ def test_keep_alives_flow_while_the_generator_is_quiet(serve: Serve) -> None:
 def test_bad_requests_are_refused_naming_the_problem(
     serve: Serve, body: Any, status: int, fragment: str
 ) -> None:
-    # The routes exist once an event callback is declared.
-    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
-    async def unused(_clicks: int) -> AsyncIterator[object]:
-        yield stream_props("out", {"children": "x"})
-
+    declare_held()
     server = serve(fastapi_app())
     streamed = post_stream(server.url, body)
     assert streamed.status == status
@@ -224,13 +236,7 @@ def test_bad_requests_are_refused_naming_the_problem(
 
 def test_the_per_client_limit_applies(serve: Serve) -> None:
     app = fastapi_app(DASH_LIVE_MAX_STREAMS_PER_CLIENT=2)
-    release = asyncio.Event()
-
-    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
-    async def held(_clicks: int) -> AsyncIterator[object]:
-        yield stream_props("out", {"children": "open"})
-        with pytest.raises(asyncio.CancelledError):
-            await release.wait()
+    held = declare_held()
 
     server = serve(app)
     streams = [OpenStream(server.url, stream_body(held)) for _ in range(2)]
@@ -247,10 +253,7 @@ def test_the_per_client_limit_applies(serve: Serve) -> None:
 
 
 def test_cancel_without_a_stream_id_is_refused(serve: Serve) -> None:
-    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
-    async def unused(_clicks: int) -> AsyncIterator[object]:
-        yield stream_props("out", {"children": "x"})
-
+    declare_held()
     server = serve(fastapi_app())
     answer = requests.post(f"{server.url}/{CANCEL_ROUTE}", json={"nope": 1}, timeout=10)
     assert answer.status_code == 400
@@ -259,13 +262,7 @@ def test_cancel_without_a_stream_id_is_refused(serve: Serve) -> None:
 
 def test_normal_callbacks_answer_while_200_streams_are_open(serve: Serve) -> None:
     app = fastapi_app()
-    release = asyncio.Event()
-
-    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
-    async def held(_clicks: int) -> AsyncIterator[object]:
-        yield stream_props("out", {"children": "open"})
-        with pytest.raises(asyncio.CancelledError):
-            await release.wait()
+    held = declare_held()
 
     app.server.state.DASH_LIVE_MAX_STREAMS_PER_CLIENT = 1000
 
@@ -296,3 +293,43 @@ def test_normal_callbacks_answer_while_200_streams_are_open(serve: Serve) -> Non
         for stream in streams:
             stream.close()
     assert wait_until(lambda: live_streams.count() == 0, 10)
+
+
+DEPLOYED = "tests.integration.apps.fastapi_deployed"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(
+            ("-m", "uvicorn", f"{DEPLOYED}:server", "--workers", "2", "--port", "{port}"),
+            id="uvicorn --workers 2",
+        ),
+        pytest.param(("-m", DEPLOYED, "{port}"), id="app.run"),
+    ],
+)
+def test_the_readme_deployments_stream(command: tuple[str, ...]) -> None:
+    port = free_port()
+    argv = [sys.executable, *(part.replace("{port}", str(port)) for part in command)]
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, 60)
+        body = {
+            "callback": f"{DEPLOYED}.count",
+            "inputs": [{"id": "go", "property": "n_clicks", "value": 1}],
+            "state": [],
+            "changedPropIds": ["go.n_clicks"],
+        }
+        pids = set()
+        for _ in range(4):
+            streamed = post_stream(f"http://127.0.0.1:{port}", {**body, "stream": new_stream_id()})
+            assert streamed.end == "done", streamed.text
+            state = applied(streamed.updates)
+            assert state[("out", "children")] == "".join(f"{i} " for i in range(20))
+            pids.add(int(state[("status", "children")]))
+        if "--workers" in command:
+            assert process.pid not in pids  # the supervisor's worker processes serve
+        else:
+            assert pids == {process.pid}
+    finally:
+        stop_process(process)

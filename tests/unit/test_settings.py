@@ -1,4 +1,4 @@
-"""dash_live.settings: stream settings read from the Flask config."""
+"""dash_live.settings: stream settings read from the server's config."""
 
 from __future__ import annotations
 
@@ -26,3 +26,22 @@ def test_values_from_the_config_are_converted() -> None:
     assert (settings.timeout, settings.keepalive) == (300.0, 0.5)
     assert (settings.max_streams_per_client, settings.max_body_bytes) == (4, 2048)
     assert isinstance(settings.timeout, float)
+
+
+def test_a_fastapi_app_keeps_its_settings_on_its_state() -> None:
+    from fastapi import FastAPI
+
+    from dash_live.settings import server_config
+
+    server = FastAPI()
+    assert StreamSettings.from_config(server_config(server)) == StreamSettings()
+    server.state.DASH_LIVE_KEEPALIVE = 0.25
+    server.state.DASH_LIVE_TRANSPORT = "socketio"
+    settings = StreamSettings.from_config(server_config(server))
+    assert (settings.keepalive, settings.transport) == (0.25, "socketio")
+
+
+def test_a_server_with_neither_config_nor_state_has_the_defaults() -> None:
+    from dash_live.settings import server_config
+
+    assert server_config(object()) == {}
