@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -45,6 +47,33 @@ def stop_process(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(10)
+
+
+def stop_process_group(process: subprocess.Popen[Any], grace: float = 10.0) -> None:
+    """Stop a child started with ``start_new_session=True`` and every process it started: its
+    process group, whose id is its PID. SIGTERM, then SIGKILL after ``grace`` seconds; returns
+    once no process of the group is left."""
+    group = process.pid
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while _group_alive(group):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(group, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+        process.poll()  # reap the leader, or it stays a zombie in the group
+        time.sleep(0.05)  # polling for processes to exit; nothing to wait on across a group
+    process.wait(10)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    # A leader that exited but is not reaped yet still counts; poll() reaps it.
+    return True
 
 
 class ServerProcess:

@@ -9,6 +9,7 @@ streams.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -54,7 +55,13 @@ app.layout = html.Div(
 
 @app.server.get("/bench/info")
 async def info() -> dict[str, Any]:
-    return {"pid": os.getpid(), "async_mode": "asyncio", "open_streams": live_streams.count()}
+    return {
+        "pid": os.getpid(),
+        "async_mode": "asyncio",
+        "open_streams": live_streams.count(),
+        "tasks": len(asyncio.all_tasks()),
+        "objects": len(gc.get_objects()),
+    }
 
 
 server = app.server

@@ -234,3 +234,15 @@ def test_decode_batch_rejects_invalid_prop_names() -> None:
 def test_errors_are_value_errors() -> None:
     with pytest.raises(ValueError):  # noqa: PT011 (the builtin base is the point)
         append(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["plain", 'quote " and \\ backslash', "é ü 漢字 😀", "\n\r\t\x00\x1f\x7f", "</script>", ""],
+)
+def test_the_single_string_fast_path_encodes_as_the_encoder_does(value: str) -> None:
+    from dash_live.serialize import to_json
+
+    update = Update("out", "children", "append", value)
+    assert encode_batch([update]) == to_json([[update.id, update.prop, update.op, update.value]])
+    assert json.loads(encode_batch([update])) == [["out", "children", "append", value]]
