@@ -76,7 +76,9 @@ class LoopStream:
         self.pump: asyncio.Task[None] | None = None
 
     def cancel(self) -> None:
-        self.loop.call_soon_threadsafe(self.stop, "cancelled")
+        # A closed loop (the server stopped) has nothing left to cancel.
+        with contextlib.suppress(RuntimeError):
+            self.loop.call_soon_threadsafe(self.stop, "cancelled")
 
     def stop(self, reason: EndReason, gone: bool = False) -> None:
         """Stop the run (on the loop's thread); the first reason given is the one reported."""
@@ -177,7 +179,7 @@ class StreamResponse(Response):
         if self.stream.reason is not None:  # cancelled before it started
             pump.cancel()
         listener = asyncio.create_task(_disconnected(receive))
-        writes = -1
+        writes = self._writes  # as of the last wake-up: unchanged since means silence
         try:
             while not pump.done():
                 remaining = deadline - loop.time()
