@@ -11,7 +11,7 @@ and ``gunicorn -k gthread -w 1 --threads C+64``; plain FastAPI SSE under uvicorn
 test's reference); dash-event-callback 1.2.0 under gunicorn gevent (one run: its endpoint sleeps
 0.1 s per frame, so 500 tokens take >= 50 s).
 
-The load generator (benchmarks/capacity_support.py) is a separate asyncio process on the same
+The load generator (benchmarks/load_generator.py) is a separate asyncio process on the same
 2-core machine: its CPU competes with the server's, and both are printed.
 
 Run: ``.venv-bench/bin/python benchmarks/bench_capacity.py [--quick]``.
@@ -30,20 +30,18 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.capacity_support import (
-    LoadClient,
+from benchmarks.load_generator import LoadClient
+from benchmarks.machine import (
     PeakSampler,
-    ServerProcess,
     cpu_seconds,
-    gunicorn_argv,
     kib,
     load_average,
     machine_facts,
     raise_fd_limit,
     rss_bytes,
-    uvicorn_argv,
 )
 from benchmarks.measure import median, percentile
+from benchmarks.server_process import ServerProcess, gunicorn_argv, uvicorn_argv
 
 LIVE = "benchmarks.servers.live_app:server"
 LIVE_FASTAPI = "benchmarks.servers.live_fastapi_app:server"

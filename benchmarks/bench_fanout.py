@@ -1,6 +1,6 @@
 """S5 fan-out: one message to 1,000 connected Socket.IO clients; time until all have it.
 
-The load generator (benchmarks/capacity_support.py, its own process) connects C python-socketio
+The load generator (benchmarks/load_generator.py, its own process) connects C python-socketio
 AsyncClients over WebSocket, then for each run POSTs ``/bench/broadcast``: the server stamps
 ``time.time()`` and sends one message to everyone, and each client records when the message
 reached its handler. Latency = receipt time - stamp (one machine, one wall clock).
@@ -29,16 +29,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.capacity_support import (
-    LoadClient,
-    ServerProcess,
-    gunicorn_argv,
-    load_average,
-    machine_facts,
-    raise_fd_limit,
-    rss_bytes,
-)
+from benchmarks.load_generator import LoadClient
+from benchmarks.machine import load_average, machine_facts, raise_fd_limit, rss_bytes
 from benchmarks.measure import median, percentile
+from benchmarks.server_process import ServerProcess, gunicorn_argv
 
 PACKAGES = [
     "dash",

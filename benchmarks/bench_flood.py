@@ -30,15 +30,9 @@ from playwright.sync_api import CDPSession, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.capacity_support import (
-    PeakSampler,
-    ServerProcess,
-    gunicorn_argv,
-    load_average,
-    machine_facts,
-    rss_bytes,
-)
+from benchmarks.machine import PeakSampler, load_average, machine_facts, rss_bytes
 from benchmarks.measure import median
+from benchmarks.server_process import ServerProcess, gunicorn_argv
 from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 PACKAGES = [

@@ -1,7 +1,7 @@
-"""Shared machinery of benchmarks S4-S6: servers in child processes, /proc sampling, machine facts,
-and the asyncio load generator that runs in its own process.
+"""The asyncio load generator of benchmarks S4-S6, which runs in a process of its own, and
+:class:`LoadClient`, the benchmark's handle on that process.
 
-The load generator is this module run as a script (``python benchmarks/capacity_support.py
+The load generator is this module run as a script (``python benchmarks/load_generator.py
 CONFIG_JSON``). It talks to the benchmark over a line protocol, so the benchmark can sample the
 server between phases::
 
@@ -21,233 +21,27 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.metadata
 import json
 import os
-import platform
-import resource
 import selectors
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import cpu_model
-from tests.processes import free_port
-
-ROOT = Path(__file__).resolve().parent.parent
-LOGS = Path(os.environ.get("BENCH_LOG_DIR", "/tmp/dash-live-bench"))
-
+from benchmarks.machine import raise_fd_limit
+from benchmarks.server_process import LOGS, ROOT
 
 #: What every token of S4 carries on every transport (``tok12 ``), counted in the raw bytes:
 #: dash-live folds appends that queue up into one (``"tok3 tok4 "``), so updates are not tokens.
 TOKEN_MARKER = b"tok"
 TOKENS = 500
 STREAM_KEY = "benchmarks.servers.live_app.tokens"
-
-
-# Machine facts.
-
-
-def raise_fd_limit() -> tuple[int, int]:
-    """Raise the soft open-files limit to the hard limit; return (soft, hard) after."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)
-
-
-def machine_facts(packages: Sequence[str]) -> str:
-    """CPU, Python, package versions, load average and fd limit, as printable lines."""
-    versions = []
-    for name in packages:
-        try:
-            versions.append(f"{name} {importlib.metadata.version(name)}")
-        except importlib.metadata.PackageNotFoundError:
-            module = None
-            with contextlib.suppress(ImportError):
-                module = importlib.import_module(name.replace("-", "_"))
-            version = getattr(module, "__version__", None)
-            versions.append(f"{name} {version} (from source)" if version else f"{name} (absent)")
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return "\n".join(
-        [
-            f"machine: {platform.platform()}, {os.cpu_count()} cores ({cpu_model()}), "
-            f"{_memory_gib():.0f} GiB",
-            f"python: {platform.python_version()} ({sys.executable})",
-            f"packages: {', '.join(versions)}",
-            f"load average (1, 5, 15 min): {load}; open files limit {soft}/{hard}",
-        ]
-    )
-
-
-def load_average() -> str:
-    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def _memory_gib() -> float:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                return int(line.split()[1]) / 2**20
-    return 0.0
-
-
-# Processes: /proc readings.
-
-
-def rss_bytes(pid: int) -> int:
-    """Resident set size of ``pid`` (VmRSS), 0 if it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds used by ``pid`` so far."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    # Fields 14 and 15 of proc(5) (utime, stime), counted after the ")" that ends the name.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def thread_count(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("Threads:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class PeakSampler:
-    """Samples a process's RSS and thread count every ``interval`` s, keeping the peaks."""
-
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        self.pid = pid
-        self.interval = interval
-        self.peak_rss = rss_bytes(pid)
-        self.peak_threads = thread_count(pid)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak_rss = max(self.peak_rss, rss_bytes(self.pid))
-            self.peak_threads = max(self.peak_threads, thread_count(self.pid))
-
-    def __enter__(self) -> PeakSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.peak_rss = max(self.peak_rss, rss_bytes(self.pid))
-
-
-# Servers.
-
-
-def gunicorn_argv(app: str, worker: str, threads: int = 1) -> list[str]:
-    """``gunicorn -k <worker> -w 1`` serving ``app`` on ``{port}``."""
-    argv = [sys.executable, "-m", "gunicorn", "-k", worker, "-w", "1"]
-    if worker == "gthread":
-        argv += ["--threads", str(threads)]
-    # gevent's default of 1,000 connections per worker would cap S4 at C = 1,000 exactly.
-    argv += ["--worker-connections", "10000", "--backlog", "4096", "--timeout", "600"]
-    argv += ["--graceful-timeout", "2", "--log-level", "warning", "-b", "127.0.0.1:{port}"]
-    from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
-
-    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
-        # gunicorn >= 27 opens a control socket in $HOME, shared by every gunicorn started.
-        argv.append("--no-control-socket")
-    return [*argv, app]
-
-
-def uvicorn_argv(app: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        app,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-        "--backlog",
-        "4096",
-    ]
-
-
-@dataclass
-class ServerProcess:
-    """A server in a child process on a free port, ready once ``GET /bench/info`` answers."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str] = field(default_factory=dict)
-    port: int = 0
-    process: subprocess.Popen[bytes] | None = None
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        """The pid serving requests (gunicorn's worker, not its master)."""
-        return int(self.info["pid"])
-
-    def start(self, timeout: float = 60.0) -> ServerProcess:
-        self.port = free_port()
-        LOGS.mkdir(parents=True, exist_ok=True)
-        log = (LOGS / f"{self.name.replace(' ', '_').replace('/', '_')}.log").open("wb")
-        env = {**os.environ, "PYTHONPATH": str(ROOT), **self.env}
-        argv = [part.replace("{port}", str(self.port)) for part in self.argv]
-        self.process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log)
-        log.close()
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(self.url + "/bench/info", timeout=5) as answer:
-                    self.info = json.loads(answer.read())
-                    return self
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"{self.name} did not start; see {log.name}") from None
-                time.sleep(0.1)  # polling a port that is not open yet
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(10)
-        self.process = None
 
 
 # The load generator, seen from the benchmark.
@@ -309,13 +103,6 @@ class LoadClient:
             self.process.wait(10)
         self._selector.close()
         self._stderr.close()
-
-
-# Figures.
-
-
-def kib(n: float) -> str:
-    return f"{n / 1024:,.1f} KiB"
 
 
 # The load generator itself (runs in the client process).

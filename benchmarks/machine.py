@@ -1,0 +1,126 @@
+"""The machine and its processes as the benchmarks report them: CPU, memory, package versions,
+load average, open-files limit, and per-process RSS, CPU time and threads read from /proc."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.metadata
+import os
+import platform
+import resource
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks.measure import cpu_model
+
+
+def raise_fd_limit() -> tuple[int, int]:
+    """Raise the soft open-files limit to the hard limit; return (soft, hard) after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def machine_facts(packages: Sequence[str]) -> str:
+    """CPU, Python, package versions, load average and fd limit, as printable lines."""
+    versions = []
+    for name in packages:
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            module = None
+            with contextlib.suppress(ImportError):
+                module = importlib.import_module(name.replace("-", "_"))
+            version = getattr(module, "__version__", None)
+            versions.append(f"{name} {version} (from source)" if version else f"{name} (absent)")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return "\n".join(
+        [
+            f"machine: {platform.platform()}, {os.cpu_count()} cores ({cpu_model()}), "
+            f"{_memory_gib():.0f} GiB",
+            f"python: {platform.python_version()} ({sys.executable})",
+            f"packages: {', '.join(versions)}",
+            f"load average (1, 5, 15 min): {load}; open files limit {soft}/{hard}",
+        ]
+    )
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _memory_gib() -> float:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 2**20
+    return 0.0
+
+
+# Processes: /proc readings.
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of ``pid`` (VmRSS), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used by ``pid`` so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # Fields 14 and 15 of proc(5) (utime, stime), counted after the ")" that ends the name.
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_count(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class PeakSampler:
+    """Samples a process's RSS and thread count every ``interval`` s, keeping the peaks."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.pid = pid
+        self.interval = interval
+        self.peak_rss = rss_bytes(pid)
+        self.peak_threads = thread_count(pid)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_rss = max(self.peak_rss, rss_bytes(self.pid))
+            self.peak_threads = max(self.peak_threads, thread_count(self.pid))
+
+    def __enter__(self) -> PeakSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.peak_rss = max(self.peak_rss, rss_bytes(self.pid))
+
+
+def kib(n: float) -> str:
+    return f"{n / 1024:,.1f} KiB"
