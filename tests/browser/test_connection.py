@@ -52,8 +52,12 @@ def test_refused_connections_are_reported_and_retried(
 ) -> None:
     # After a refusal the client closes its engine.io session while a poll or the WebSocket
     # upgrade probe may still be in flight on it; Chromium logs the late answer (a 400 for the
-    # closed session, or a frame after close). Nothing is lost: no session existed.
-    page_errors.allow("Data frame received after close", "status of 400 (BAD REQUEST)")
+    # closed session, a frame after close, or, when the server answers the probe of the closed
+    # session with an HTTP error inside the upgraded connection, an invalid frame header: seen
+    # once in a fresh-clone run). Nothing is lost: no session existed.
+    page_errors.allow(
+        "Data frame received after close", "status of 400 (BAD REQUEST)", "Invalid frame header"
+    )
     # The connect handler refuses twice: socket.io-client would give up after the first.
     server = server_process("2")
     page.goto(server.url)
