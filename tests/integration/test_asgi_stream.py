@@ -343,3 +343,19 @@ def test_the_readme_deployments_stream(command: tuple[str, ...], tmp_path: Path)
             assert len(pids) == 1  # Dash's app.run serves from one (child) uvicorn process
     finally:
         stop_process_group(process)
+
+
+def test_an_existing_fastapi_server_given_to_dash_gets_the_routes(serve: Serve) -> None:
+    from fastapi import FastAPI
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def hello(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "hello"})
+
+    own = FastAPI()
+    app = dash.Dash(__name__, server=own)  # type: ignore[arg-type]  # typed for Flask only
+    app.layout = html.Div([html.Button(id="go"), html.Div(id="out")])
+    assert app.server is own
+    streamed = post_stream(serve(app).url, stream_body(hello))
+    assert streamed.updates == [["out", "children", "set", "hello"]]
+    assert streamed.end == "done"
