@@ -44,7 +44,8 @@ from .stream_session import (
     MAX_UPDATES_PER_FRAME,
     HttpFacts,
     PreparedStream,
-    cancelled_stream,
+    cancel_request,
+    check_body_size,
     debug_mode,
     error_frames,
     live_streams,
@@ -305,18 +306,12 @@ def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable
     async def stream(request: Request) -> Response:
         app_context.set(app)  # dash.get_app() and debug_mode() answer for this very app
         settings = StreamSettings.from_config(server_config(app.server))
-        length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > settings.max_body_bytes:
-            return _refuse(
-                StreamRequestError(
-                    f"the request body must be at most {settings.max_body_bytes} bytes "
-                    f"(DASH_LIVE_MAX_BODY_BYTES), got {length or None}",
-                    status=413,
-                )
-            )
-        body = await _json_body(request)
+        header = request.headers.get("content-length")
+        length = int(header) if header is not None and header.isdigit() else header
         client = request.client.host if request.client else "?"
         try:
+            check_body_size(length, settings)
+            body = await _json_body(request)
             prepared = prepare_stream(body, _http_facts(request))
             stream_id = prepared.request.stream_id
             run = LoopStream(asyncio.get_running_loop())
@@ -328,11 +323,10 @@ def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable
         )
 
     async def cancel(request: Request) -> Response:
-        body = await _json_body(request)
-        stream_id = cancelled_stream(body)
-        if stream_id is None:
-            return _refuse(StreamRequestError(f"cancel needs {{'stream': id}}, got {body!r:.80}"))
-        live_streams.cancel(stream_id)
+        try:
+            cancel_request(await _json_body(request))
+        except StreamRequestError as error:
+            return _refuse(error)
         return Response(status_code=204)
 
     return ((STREAM_ROUTE, stream), (CANCEL_ROUTE, cancel))

@@ -30,7 +30,8 @@ from .settings import StreamSettings, server_config
 from .sse import KEEP_ALIVE, sse_text
 from .stream_request import StreamRequest, StreamRequestError
 from .stream_session import (
-    cancelled_stream,
+    cancel_request,
+    check_body_size,
     debug_mode,
     frames,
     live_streams,
@@ -70,18 +71,10 @@ def _respond(
 
 def _stream_view() -> Any:
     settings = StreamSettings.from_config(flask.current_app.config)
-    length = flask.request.content_length
-    if length is None or length > settings.max_body_bytes:
-        return _refuse(
-            StreamRequestError(
-                f"the request body must be at most {settings.max_body_bytes} bytes "
-                f"(DASH_LIVE_MAX_BODY_BYTES), got {length}",
-                status=413,
-            )
-        )
     client = flask.request.remote_addr or "?"
     set_nodelay(flask.request.environ)  # every frame goes out at once (see nodelay.py)
     try:
+        check_body_size(flask.request.content_length, settings)
         request, runner = start_stream(flask.request.get_json(silent=True), client, settings)
     except StreamRequestError as error:
         return _refuse(error)
@@ -100,11 +93,10 @@ def _stream_view() -> Any:
 
 
 def _cancel_view() -> Any:
-    body = flask.request.get_json(silent=True)
-    stream_id = cancelled_stream(body)
-    if stream_id is None:
-        return _refuse(StreamRequestError(f"cancel needs {{'stream': id}}, got {body!r:.80}"))
-    live_streams.cancel(stream_id)
+    try:
+        cancel_request(flask.request.get_json(silent=True))
+    except StreamRequestError as error:
+        return _refuse(error)
     return flask.Response(status=204)
 
 
@@ -140,13 +132,18 @@ def _page_config(index: str) -> str:
     return script + index
 
 
+def _backend(app: object) -> str:
+    """The name of the Dash backend ``app`` runs on; "flask" for Dash versions without any."""
+    return str(getattr(getattr(app, "backend", None), "server_type", "flask"))
+
+
 def _setup_backend(app: dash.Dash) -> None:
     """Dash setup hook: on the FastAPI backend the routes are async ones (asgi_stream.py).
 
     Setup hooks run before Dash adds its routes, so these come first and answer; the
     ``hooks.route`` views registered for Flask never see a request there.
     """
-    backend = getattr(getattr(app, "backend", None), "server_type", "flask")
+    backend = _backend(app)
     if backend == "fastapi":
         from .asgi_stream import install
 
@@ -186,7 +183,7 @@ def ensure_routes() -> None:
     except Exception:  # no app yet: the hooks will serve it
         return
     server = getattr(app, "server", None)
-    if getattr(getattr(app, "backend", None), "server_type", "flask") != "flask":
+    if _backend(app) != "flask":
         _setup_backend(app)
         return
     prefix = app.config.routes_pathname_prefix

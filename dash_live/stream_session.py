@@ -47,6 +47,9 @@ __all__ = [
     "HttpFacts",
     "PreparedStream",
     "Streams",
+    "cancel_request",
+    "cancelled_stream",
+    "check_body_size",
     "error_frames",
     "frames",
     "live_streams",
@@ -200,15 +203,15 @@ def prepare_stream(body: object, http: HttpFacts) -> PreparedStream:
 
 
 def start_stream(
-    body: object, client: str, settings: StreamSettings, http: HttpFacts | None = None
+    body: object, client: str, settings: StreamSettings
 ) -> tuple[StreamRequest, StreamRunner]:
-    """Check a stream request and start its generator in a worker thread (or greenlet).
+    """Check a stream request and start its generator in a worker thread (or greenlet); call
+    inside a Flask request context.
 
-    ``http`` defaults to the current Flask request's facts. Raises
-    :class:`StreamRequestError` (with an HTTP status) when the request is refused. The caller
-    must eventually call ``live_streams.close(request.stream_id, client)``.
+    Raises :class:`StreamRequestError` (with an HTTP status) when the request is refused. The
+    caller must eventually call ``live_streams.close(request.stream_id, client)``.
     """
-    prepared = prepare_stream(body, http or HttpFacts.of_flask())
+    prepared = prepare_stream(body, HttpFacts.of_flask())
     request = prepared.request
     spec = request.callback
     runner = StreamRunner(spec.func, prepared.args, prepared.context, name=f"dash-live:{spec.name}")
@@ -217,7 +220,8 @@ def start_stream(
     return request, runner
 
 
-def _error_frames(spec: EventCallback, error: BaseException, debug: bool) -> Iterator[Frame]:
+def error_frames(spec: EventCallback, error: BaseException, debug: bool) -> Iterator[Frame]:
+    """What a stream whose generator raised ``error`` sends last (logged here)."""
     logger.error(
         "event callback %s failed", spec.key, exc_info=(type(error), error, error.__traceback__)
     )
@@ -257,11 +261,6 @@ def timeout_frames(spec: EventCallback, timeout: float) -> list[Frame]:
     frames_.append(("error", (f"{spec.name} timed out after {timeout:g} s", None)))
     frames_.append(("end", "timeout"))
     return frames_
-
-
-def error_frames(spec: EventCallback, error: BaseException, debug: bool) -> list[Frame]:
-    """What a stream whose generator raised ``error`` sends last (logged here)."""
-    return list(_error_frames(spec, error, debug))
 
 
 def frames(
@@ -304,7 +303,7 @@ def frames(
             # Updates that queued up while the page was behind travel folded (coalesce.py).
             out: list[Frame] = [("update", encode_batch(coalesce(batch)))] if batch else []
             if isinstance(ending, Failed):
-                yield out + error_frames(spec, ending.error, debug)
+                yield out + list(error_frames(spec, ending.error, debug))
                 return
             if isinstance(ending, Finished):
                 reason: EndReason = "cancelled" if runner.cancelled.is_set() else "done"
@@ -324,6 +323,26 @@ def debug_mode() -> bool:
     except Exception:
         return False
     return bool(getattr(getattr(app, "_dev_tools", None), "ui", False))
+
+
+def check_body_size(length: int | str | None, settings: StreamSettings) -> None:
+    """Refuse (413) a stream request whose body size is unknown (``length`` is the parsed
+    Content-Length, or the header as sent when it is not a number) or over the limit."""
+    if not isinstance(length, int) or length > settings.max_body_bytes:
+        raise StreamRequestError(
+            f"the request body must be at most {settings.max_body_bytes} bytes "
+            f"(DASH_LIVE_MAX_BODY_BYTES), got {length}",
+            status=413,
+        )
+
+
+def cancel_request(body: object) -> None:
+    """Cancel the stream a cancel request names (HTTP transports); raise
+    :class:`StreamRequestError` when the body names none."""
+    stream_id = cancelled_stream(body)
+    if stream_id is None:
+        raise StreamRequestError(f"cancel needs {{'stream': id}}, got {body!r:.80}")
+    live_streams.cancel(stream_id)
 
 
 def cancelled_stream(body: object) -> str | None:
