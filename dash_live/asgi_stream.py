@@ -234,10 +234,10 @@ class StreamResponse(Response):
         generator = self.prepared.request.callback.func(*self.prepared.args)
         try:
             async for value in generator:
-                # The hot path, once per yield, so nothing stands between the generator and the
-                # server's send. JSON holds no raw newline: the text is one SSE event as it is.
-                body = f"event: update\ndata: {encode_batch(updates_of(value))}\n\n"
-                await send({"type": "http.response.body", "body": body.encode(), "more_body": True})
+                # The hot path, once per yield: nothing stands between the generator and the
+                # server's send.
+                body = update_event(encode_batch(updates_of(value))).encode()
+                await send({"type": "http.response.body", "body": body, "more_body": True})
                 self._writes += 1
         finally:
             await generator.aclose()
