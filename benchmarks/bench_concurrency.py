@@ -20,6 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import (
+    BACKGROUND,
+    DEC,
+    LIVE_SOCKETIO,
+    LIVE_SSE,
+    WEBSOCKET,
     AppServer,
     Outcome,
     System,
@@ -33,10 +38,9 @@ from benchmarks.harness import (
     selected,
 )
 
-DEC = System("dash-event-callback 1.2.0", "event_callback_app")
 LIVE = [
-    System("dash-live event callback, SSE", "dash_live_app", "sse"),
-    System("dash-live event callback, Socket.IO", "dash_live_app", "socketio"),
+    LIVE_SSE,
+    LIVE_SOCKETIO,
     # The per-tab stream limit set explicitly (the default, 32, was 16 when this ran first).
     System(
         "dash-live Socket.IO (32 streams allowed)",
@@ -48,8 +52,8 @@ LIVE = [
 SYSTEMS = [
     *LIVE,
     DEC,
-    System("Dash background callback", "background_app"),
-    System("Dash WebSocket callback", "websocket_app"),
+    BACKGROUND,
+    WEBSOCKET,
 ]
 QUIET = 5.0
 CAP = 60.0

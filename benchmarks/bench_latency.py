@@ -21,6 +21,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import (
+    BACKGROUND,
+    DASH_SOCKETIO,
+    DEC,
+    LIVE_SOCKETIO,
+    LIVE_SSE,
+    WEBSOCKET,
     AppServer,
     System,
     chromium,
@@ -34,18 +40,17 @@ from benchmarks.harness import (
     selected,
 )
 
-DEC = System("dash-event-callback 1.2.0", "event_callback_app")
 LIVE = [
-    System("dash-live event callback, SSE", "dash_live_app", "sse"),
-    System("dash-live event callback, Socket.IO", "dash_live_app", "socketio"),
+    LIVE_SSE,
+    LIVE_SOCKETIO,
     System("dash-live push_props", "dash_live_app", "push"),
 ]
 SYSTEMS = [
     *LIVE,
     DEC,
-    System("dash-socketio 1.1.1", "socketio_app"),
-    System("Dash background callback", "background_app"),
-    System("Dash WebSocket callback", "websocket_app"),
+    DASH_SOCKETIO,
+    BACKGROUND,
+    WEBSOCKET,
 ]
 NOT_EXPRESSIBLE = {
     "plain Dash callback": "returns once; it cannot deliver 200 updates while it runs",

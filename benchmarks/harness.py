@@ -71,6 +71,15 @@ class System:
     args: tuple[str, ...] = ()
 
 
+# The systems that several browser scenarios (S1-S3) measure, labelled alike in every table.
+LIVE_SSE = System("dash-live event callback, SSE", "dash_live_app", "sse")
+LIVE_SOCKETIO = System("dash-live event callback, Socket.IO", "dash_live_app", "socketio")
+DEC = System("dash-event-callback 1.2.0", "event_callback_app")
+DASH_SOCKETIO = System("dash-socketio 1.1.1", "socketio_app")
+BACKGROUND = System("Dash background callback", "background_app")
+WEBSOCKET = System("Dash WebSocket callback", "websocket_app")
+
+
 class AppServer:
     """The app of one system, served by a process of its own until the ``with`` block ends."""
 
