@@ -4,8 +4,9 @@ Why a separate thread: the response must keep writing (keep-alives, the timeout 
 the generator is busy between two yields, and the generator must be closed when the client
 goes away. The runner and the response meet at a bounded queue:
 
-- every yielded value is validated and handed over as a tuple of updates; when the queue is
-  full the producer waits (backpressure), checking for cancellation while it waits;
+- every yielded value is validated and handed over as a tuple of updates (a :class:`Handoff`:
+  the response takes the whole backlog at once); when it is full the producer waits
+  (backpressure), checking for cancellation while it waits;
 - :meth:`StreamRunner.cancel` (client gone, cancel request, timeout) makes a sync generator
   close at its next ``yield`` (``GeneratorExit`` runs its ``finally`` blocks); an async
   generator is cancelled at once, at the ``await`` it is waiting on;
@@ -22,13 +23,13 @@ import asyncio
 import contextlib
 import contextvars
 import inspect
-import queue
 import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
 from .exceptions import InvalidUpdateError
+from .handoff import Handoff
 from .protocol import Update
 from .stream_updates import StreamProps
 
@@ -79,7 +80,7 @@ class StreamRunner:
         context: contextvars.Context,
         name: str = "dash-live-stream",
     ) -> None:
-        self.items: queue.Queue[Item] = queue.Queue(QUEUE_SIZE)
+        self.items: Handoff[Item] = Handoff(QUEUE_SIZE)
         self.cancelled = threading.Event()
         self._func = func
         self._args = tuple(args)
@@ -139,11 +140,9 @@ class StreamRunner:
                 updates = updates_of(value)
                 # Wait for room without blocking the loop, so cancellation stays immediate.
                 while not self.cancelled.is_set():
-                    try:
-                        self.items.put_nowait(updates)
+                    if self.items.put(updates, timeout=0):
                         break
-                    except queue.Full:
-                        await asyncio.sleep(_POLL / 10)
+                    await asyncio.sleep(_POLL / 10)
         except asyncio.CancelledError:
             pass
         finally:
@@ -153,11 +152,8 @@ class StreamRunner:
 
     def _put(self, item: Item) -> bool:
         """Hand ``item`` over, waiting while the queue is full; False once cancelled."""
-        while True:
-            try:
-                self.items.put(item, timeout=_POLL)
-                return True
-            except queue.Full:
-                if self.cancelled.is_set():
-                    # Nobody reads any more; the end markers may be dropped.
-                    return False
+        while not self.items.put(item, timeout=_POLL):
+            if self.cancelled.is_set():
+                # Nobody reads any more; the end markers may be dropped.
+                return False
+        return True

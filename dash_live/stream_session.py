@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import queue
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -36,7 +36,7 @@ from dash._utils import AttributeDict, inputs_to_dict, inputs_to_vals
 from .coalesce import coalesce
 from .event_callbacks import EventCallback
 from .protocol import Update, encode_batch
-from .runner import Failed, Finished, StreamRunner, updates_of
+from .runner import Failed, Finished, Item, StreamRunner, updates_of
 from .settings import StreamSettings
 from .sse import EndReason
 from .stream_request import StreamRequest, StreamRequestError, parse_stream_request
@@ -274,6 +274,7 @@ def frames(
     spec = request.callback
     timeout = spec.timeout or settings.timeout
     deadline = time.monotonic() + timeout
+    backlog: deque[Item] = deque()  # taken from the runner, not yet sent
     try:
         while True:
             remaining = deadline - time.monotonic()
@@ -281,25 +282,23 @@ def frames(
                 runner.cancel()
                 yield timeout_frames(spec, timeout)
                 return
-            try:
-                item = runner.items.get(timeout=min(settings.keepalive, remaining))
-            except queue.Empty:
-                yield [("keepalive", None)]
-                continue
+            if not backlog:
+                backlog.extend(runner.items.take(timeout=min(settings.keepalive, remaining)))
+                if not backlog:
+                    yield [("keepalive", None)]
+                    continue
             batch: list[Update] = []
             ending: Finished | Failed | None = None
-            while True:
-                if isinstance(item, tuple):
-                    batch.extend(item)
-                else:
+            while len(batch) < MAX_UPDATES_PER_FRAME:
+                if not backlog:
+                    backlog.extend(runner.items.take(timeout=0))  # what came meanwhile
+                    if not backlog:
+                        break
+                item = backlog.popleft()
+                if not isinstance(item, tuple):
                     ending = item
                     break
-                if len(batch) >= MAX_UPDATES_PER_FRAME:
-                    break
-                try:
-                    item = runner.items.get_nowait()
-                except queue.Empty:
-                    break
+                batch.extend(item)
             # Updates that queued up while the page was behind travel folded (coalesce.py).
             out: list[Frame] = [("update", encode_batch(coalesce(batch)))] if batch else []
             if isinstance(ending, Failed):

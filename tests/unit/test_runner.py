@@ -1,6 +1,6 @@
-"""dash_live.runner.StreamRunner: sync and async generators behind a bounded queue.
+"""dash_live.runner.StreamRunner: sync and async generators behind a bounded hand-off.
 
-Every wait here has a timeout and waits on a condition (an Event, a join, a queue get), never on
+Every wait here has a timeout and waits on a condition (an Event, a join, a hand-off take), never on
 the clock alone."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ import asyncio
 import contextvars
 import threading
 import time
+import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -25,8 +27,16 @@ def start(func: Callable[..., Any], *args: Any) -> StreamRunner:
     return StreamRunner(func, args, contextvars.copy_context()).start()
 
 
+# What a take returned and a test has not looked at yet, per runner.
+_taken: weakref.WeakKeyDictionary[StreamRunner, deque[Item]] = weakref.WeakKeyDictionary()
+
+
 def next_item(runner: StreamRunner) -> Item:
-    return runner.items.get(timeout=WAIT)
+    waiting = _taken.setdefault(runner, deque())
+    if not waiting:
+        waiting.extend(runner.items.take(timeout=WAIT))
+    assert waiting, f"nothing came from the runner in {WAIT} s"
+    return waiting.popleft()
 
 
 def drain(runner: StreamRunner) -> tuple[list[Any], Item]:
