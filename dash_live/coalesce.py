@@ -29,6 +29,7 @@ seen on screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from .protocol import Update
 from .stream_request import stringify_id
@@ -43,25 +44,53 @@ def _key(update: Update) -> tuple[str, str]:
     return stringify_id(update.id), update.prop
 
 
-def _fold(before: Update, after: Update) -> Update | None:
-    """``before`` then ``after`` (same prop) as one update, or None when they do not fold."""
-    if after.op == "append" and before.op in ("set", "append"):
-        old, new = before.value, after.value
-        if isinstance(old, str) and isinstance(new, str):
-            return Update(before.id, before.prop, before.op, old + new)
-        if isinstance(old, list) and isinstance(new, list):
-            return Update(before.id, before.prop, before.op, old + new)
-    if after.op == "merge" and before.op in ("set", "merge") and isinstance(before.value, dict):
-        return Update(before.id, before.prop, before.op, {**before.value, **after.value})
-    return None
+class _Run:
+    """An update and the appends or merges folded into it so far.
+
+    The pieces are kept apart and combined once, in :meth:`result`: adding each append to the
+    text so far would copy the text once per append, quadratic in a long backlog of tokens.
+    """
+
+    __slots__ = ("first", "kind", "pieces")
+
+    def __init__(self, first: Update) -> None:
+        self.first = first
+        self.kind = type(first.value) if first.op in ("set", "append", "merge") else None
+        self.pieces: list[Any] = [first.value]
+
+    def absorb(self, after: Update) -> bool:
+        """Fold ``after`` (same prop, later) in; False when it does not fold."""
+        value = after.value
+        if after.op == "append" and self.first.op in ("set", "append"):
+            if self.kind in (str, list) and type(value) is self.kind:
+                self.pieces.append(value)
+                return True
+        elif after.op == "merge" and self.first.op in ("set", "merge") and self.kind is dict:
+            self.pieces.append(value)
+            return True
+        return False
+
+    def result(self) -> Update:
+        first, pieces = self.first, self.pieces
+        if len(pieces) == 1:
+            return first
+        if self.kind is str:
+            value: Any = "".join(pieces)
+        elif self.kind is list:
+            value = [item for piece in pieces for item in piece]
+        else:
+            value = {}
+            for piece in pieces:
+                value.update(piece)
+        return Update(first.id, first.prop, first.op, value)
 
 
 def coalesce(updates: Sequence[Update]) -> list[Update]:
     """Fold ``updates`` (applied in order, in one render) into an equivalent shorter list."""
     if len(updates) < 2:
         return list(updates)
-    out: list[Update | None] = []
-    last: dict[tuple[str, str], int] = {}  # key -> index in out of its latest update
+    out: list[_Run | Update | None] = []
+    last: dict[tuple[str, str], int] = {}  # key -> index in out of its latest foldable run
     for update in updates:
         key = _key(update)
         if update.prop in INCREMENTAL_PROPS or update.op == "patch":
@@ -72,14 +101,10 @@ def coalesce(updates: Sequence[Update]) -> list[Update]:
         if update.op == "set":
             if index is not None:
                 out[index] = None  # the prop's earlier state would never be seen
-            last[key] = len(out)
-            out.append(update)
-            continue
-        previous = out[index] if index is not None else None
-        folded = _fold(previous, update) if previous is not None else None
-        if folded is not None and index is not None:
-            out[index] = folded
         else:
-            last[key] = len(out)
-            out.append(update)
-    return [update for update in out if update is not None]
+            run = out[index] if index is not None else None
+            if isinstance(run, _Run) and run.absorb(update):
+                continue
+        last[key] = len(out)
+        out.append(_Run(update))
+    return [item.result() if isinstance(item, _Run) else item for item in out if item is not None]

@@ -108,3 +108,26 @@ def test_any_mix_reaches_the_same_end_state() -> None:
     folded = coalesce(ops)
     assert len(folded) < len(ops) / 10
     assert apply(folded, start) == apply(ops, start)
+
+
+def test_a_long_run_folds_to_one_update_and_leaves_its_inputs_alone() -> None:
+    rows: list[Any] = [[0]]
+    style = {"color": "red"}
+    updates = [
+        Update("text", "children", "set", "start:"),
+        *(Update("text", "children", "append", f"t{i} ") for i in range(5000)),
+        Update("table", "data", "set", rows),
+        *(Update("table", "data", "append", [i]) for i in range(1, 100)),
+        Update("box", "style", "set", style),
+        *(Update("box", "style", "merge", {f"k{i % 7}": i}) for i in range(50)),
+    ]
+    before = [Update(u.id, u.prop, u.op, u.value) for u in updates]
+    assert wire(coalesce(updates)) == [
+        ["text", "children", "set", "start:" + "".join(f"t{i} " for i in range(5000))],
+        ["table", "data", "set", [[0], *range(1, 100)]],
+        ["box", "style", "set", {"color": "red", **{f"k{i % 7}": i for i in range(43, 50)}}],
+    ]
+    # The values the generator yielded are not modified: they may still be in its hands.
+    assert updates == before
+    assert rows == [[0]]
+    assert style == {"color": "red"}
