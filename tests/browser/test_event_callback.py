@@ -14,6 +14,7 @@ from tests.browser.conftest import LiveApp, PageErrors
 from tests.conftest import LiveServer
 
 TOKENS = [f"t{i} " for i in range(2000)]
+PACED = 20
 
 
 class StreamApp:
@@ -25,6 +26,7 @@ class StreamApp:
             [
                 html.Button("tokens", id="tokens"),
                 html.Button("graph", id="graph-go"),
+                html.Button("paced", id="paced-go"),
                 html.Button("slow", id="slow"),
                 html.Button("stop", id="stop"),
                 html.Button("boom", id="boom"),
@@ -34,6 +36,7 @@ class StreamApp:
                 html.Div(id="trigger"),
                 html.Div(id="ticks"),
                 dcc.Graph(id="graph", figure={"data": [{"x": [], "y": [], "type": "scatter"}]}),
+                dcc.Graph(id="paced", figure={"data": [{"x": [], "y": [], "type": "scatter"}]}),
                 html.Div(
                     [html.Button(f"cell {i}", id={"type": "cell", "index": i}) for i in range(3)]
                 ),
@@ -57,6 +60,14 @@ class StreamApp:
         def stream_points(_clicks: int) -> Iterator[object]:
             for i in range(500):
                 yield stream_props("graph", {"extendData": [{"x": [[i]], "y": [[i * i]]}, [0]]})
+
+        @event_callback(Input("paced-go", "n_clicks"), prevent_initial_call=True)
+        def stream_paced_points(_clicks: int) -> Iterator[object]:
+            # Alternating maxPoints: no two increments combine, so the page applies one per
+            # animation frame.
+            for i in range(PACED):
+                extend = [{"x": [[i]], "y": [[i]]}, [0], 1000 + i % 2]
+                yield stream_props("paced", {"extendData": extend})
 
         @event_callback(
             Input("slow", "n_clicks"),
@@ -108,6 +119,47 @@ def test_500_extend_data_increments_are_all_plotted(
     )
     plotted = page.evaluate("() => document.querySelector('#graph .js-plotly-plot').data[0].y")
     assert plotted == [i * i for i in range(500)]
+
+
+# Marks the page's requestAnimationFrame callbacks while they run.
+FRAME_WATCH = """
+window.__inFrame = false;
+const requestFrame = window.requestAnimationFrame.bind(window);
+window.requestAnimationFrame = (callback) => requestFrame((time) => {
+    window.__inFrame = true;
+    try { callback(time); } finally { window.__inFrame = false; }
+});
+"""
+COUNT_SET_PROPS = """() => {
+    window.__applied = {inFrame: 0, apart: 0};
+    const setProps = window.dash_clientside.set_props;
+    window.dash_clientside.set_props = (id, props) => {
+        window.__applied[window.__inFrame ? 'inFrame' : 'apart'] += 1;
+        return setProps(id, props);
+    };
+}"""
+
+
+def test_paced_updates_are_applied_in_a_task_apart_from_the_frame(
+    page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
+) -> None:
+    """Applied inside a requestAnimationFrame callback, a flood's updates would share one task
+    with the frame's style and layout: on a large page, a long task that freezes it."""
+    server = serve(StreamApp(live_app).app)
+    page.add_init_script(FRAME_WATCH)
+    page.goto(server.url)
+    page.wait_for_function("() => window.dash_clientside?.set_props !== undefined")
+    # Plotly draws the graph first: dcc.Graph applies increments that reach it while its
+    # Plotly chunk is still loading twice (Dash 4.4.1; seen with any transport).
+    drawn = "(n) => document.querySelector('#paced .js-plotly-plot')?.data?.[0]?.x?.length === n"
+    page.wait_for_function(drawn, arg=0, timeout=30_000)
+    page.evaluate(COUNT_SET_PROPS)
+    page.click("#paced-go")
+    page.wait_for_function(drawn, arg=PACED, timeout=30_000)
+    plotted = page.evaluate("() => document.querySelector('#paced .js-plotly-plot').data[0].x")
+    assert plotted == list(range(PACED))
+    applied = page.evaluate("() => window.__applied")
+    assert applied == {"inFrame": 0, "apart": PACED}  # one increment per frame, none inside one
 
 
 def test_cancel_closes_the_generator_on_the_server(

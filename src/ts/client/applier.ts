@@ -1,11 +1,14 @@
 /**
  * Applies prop updates to the page, at most about once per animation frame, in arrival order.
  *
- * When the page has been idle for a frame, the first updates are applied at once (in a
- * microtask, so everything that arrived in the same task still travels together): a lone update
- * costs no frame of latency. Updates that keep coming are applied once per animation frame, and
- * so are increments of incremental props, which a component such as dcc.Graph must see one frame
- * apart.
+ * Updates are applied in a task of their own, queued behind the messages that have already
+ * arrived, so the pieces of a burst that are all in travel together. The first few flushes of
+ * every 16 ms window go at once: a lone update costs no frame of latency, and neither does a
+ * short burst whose pieces arrive a few milliseconds apart. Updates that keep coming are applied
+ * once per animation frame, and so are increments of incremental props, which a component such
+ * as dcc.Graph must see one frame apart. Even then the flush is not run inside the frame
+ * callback but posted from it: the renderer's style and layout of a large page then run in a
+ * task apart from the updates, and a flood never makes one task long enough to freeze the page.
  *
  * Updates are queued per component and prop and folded as they arrive (ops.ts), so memory stays
  * bounded by the size of the values, even in a background tab where animation frames pause. At
@@ -23,13 +26,15 @@ type Target = {id: DashId; props: Map<string, Pending[]>};
 
 // A frame normally comes within 16 ms; the timer covers tabs where animation frames are paused.
 const FALLBACK_MS = 100;
-// Idle for at least this long: the next updates need not wait for a frame.
+// The window, about one frame, in which at most BURST_FLUSHES flushes need not wait for a frame.
 const FRAME_MS = 16;
+const BURST_FLUSHES = 8;
 
 export class FrameApplier {
     private targets = new Map<string, Target>();
     private scheduled = false;
-    private lastFlush = -Infinity;
+    private windowStart = -Infinity;
+    private windowFlushes = 0;
     private paced = false; // an increment is due: wait for a frame
     private onUnknown: (id: DashId) => void;
 
@@ -63,7 +68,12 @@ export class FrameApplier {
     flush(): void {
         this.scheduled = false;
         this.paced = false;
-        this.lastFlush = performance.now();
+        const now = performance.now();
+        if (now - this.windowStart >= FRAME_MS) {
+            this.windowStart = now;
+            this.windowFlushes = 0;
+        }
+        this.windowFlushes += 1;
         const due = this.targets;
         this.targets = new Map();
         let carried = false;
@@ -112,8 +122,11 @@ export class FrameApplier {
             return;
         }
         this.scheduled = true;
-        if (!this.paced && performance.now() - this.lastFlush >= FRAME_MS) {
-            queueMicrotask(() => this.flush());
+        const inBudget =
+            performance.now() - this.windowStart >= FRAME_MS ||
+            this.windowFlushes < BURST_FLUSHES;
+        if (!this.paced && inBudget) {
+            soon(() => this.flush());
             return;
         }
         let done = false;
@@ -123,9 +136,19 @@ export class FrameApplier {
                 this.flush();
             }
         };
-        requestAnimationFrame(run);
+        requestAnimationFrame(() => soon(run));
         setTimeout(run, FALLBACK_MS);
     }
+}
+
+// A task of its own, queued behind the messages that have already arrived. A MessageChannel
+// rather than setTimeout(0), which browsers may delay by 4 ms or more.
+const channel = new MessageChannel();
+const waiting: (() => void)[] = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+function soon(run: () => void): void {
+    waiting.push(run);
+    channel.port2.postMessage(null);
 }
 
 function warnUnknown(id: DashId): void {
