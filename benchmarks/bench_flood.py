@@ -5,8 +5,10 @@ Each yield sets ``flood-count`` to ``i`` and appends one character to ``flood-te
 sets ``flood-rate`` to the rate the generator achieved (backpressure slows it when the page or
 the transport cannot keep up). Measured per run:
 
-- the longest main-thread task (PerformanceObserver ``longtask`` entries, installed by an init
-  script before the page loads), and how many exceeded 50 ms;
+- the longest main-thread task from the click on (PerformanceObserver ``longtask`` entries,
+  installed by an init script before the page loads; the page's own start-up, such as parsing
+  Dash's polyfill bundle, 60-70 ms here, comes before the click and is not the flood's), and how
+  many exceeded 50 ms;
 - JS heap (CDP ``Performance.getMetrics`` ``JSHeapUsedSize``) before the click and its peak,
   sampled every 0.25 s, and the server's peak RSS growth;
 - that the final state is exact: the counter ends at 499,999 and the text is 500,000 long.
@@ -48,7 +50,7 @@ TARGET_LONGEST_MS = 50.0
 LONGTASKS = """
 window.__longtasks = [];
 new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) window.__longtasks.push(entry.duration);
+  for (const entry of list.getEntries()) window.__longtasks.push([entry.startTime, entry.duration]);
 }).observe({ type: "longtask", buffered: true });
 """
 STATE = """() => ({
@@ -74,6 +76,11 @@ class Run:
     def longest(self) -> float:
         return max(self.longtasks, default=0.0)
 
+    @property
+    def longest_text(self) -> str:
+        # The longtask API reports only tasks of 50 ms or more.
+        return f"{self.longest:.0f} ms" if self.longtasks else "none of 50 ms or more"
+
 
 def heap(cdp: CDPSession) -> float:
     metrics = cdp.send("Performance.getMetrics")["metrics"]
@@ -90,6 +97,7 @@ def flood_once(page: Page, url: str, server: ServerProcess, total: int, timeout:
     run.heap_before = run.heap_peak = heap(cdp)
     base_rss = rss_bytes(server.pid)
     with PeakSampler(server.pid) as sampler:
+        clicked: float = page.evaluate("() => performance.now()")
         start = time.perf_counter()
         page.click("#flood-go")
         deadline = start + timeout
@@ -104,7 +112,8 @@ def flood_once(page: Page, url: str, server: ServerProcess, total: int, timeout:
     run.server_rss_growth = sampler.peak_rss - base_rss
     run.rate, run.count, run.length = state["rate"], state["count"], state["length"]
     run.complete = run.count == str(total - 1) and run.length == total
-    run.longtasks = page.evaluate("() => window.__longtasks.slice()")
+    tasks: list[list[float]] = page.evaluate("() => window.__longtasks.slice()")
+    run.longtasks = [duration for started, duration in tasks if started >= clicked]
     cdp.detach()
     return run
 
@@ -176,7 +185,7 @@ def main() -> None:
                         f"{transport} run {number + 1}: {run.seconds:.2f} s click to final state, "
                         f"producer {run.rate} updates/s, final count {run.count!r} text length "
                         f"{run.length:,} ({'exact' if run.complete else 'WRONG'}); longest task "
-                        f"{run.longest:.0f} ms, {sum(t > 50 for t in run.longtasks)} tasks > 50 ms "
+                        f"{run.longest_text}, {sum(t > 50 for t in run.longtasks)} tasks > 50 ms "
                         f"of {len(run.longtasks)} long; JS heap {run.heap_before / 2**20:.1f} -> "
                         f"peak {run.heap_peak / 2**20:.1f} MiB; server RSS +"
                         f"{run.server_rss_growth / 2**20:.1f} MiB",
@@ -190,16 +199,16 @@ def main() -> None:
             finally:
                 server.stop()
         browser.close()
-    print("\nmedian of runs")
+    print("\nmedian of runs (longest task: the worst run)")
     for transport, runs_of in results.items():
-        longest = median([r.longest for r in runs_of])
+        worst = max(runs_of, key=lambda r: r.longest)
         print(
             f"dash-live {transport:8}: {median([r.seconds for r in runs_of]):.2f} s to the final "
-            f"state, longest task {longest:.0f} ms (target < {TARGET_LONGEST_MS:.0f} ms: "
-            f"{'met' if longest < TARGET_LONGEST_MS else 'MISSED'}), JS heap growth "
-            f"{median([(r.heap_peak - r.heap_before) / 2**20 for r in runs_of]):.1f} MiB, server "
-            f"RSS +{median([r.server_rss_growth / 2**20 for r in runs_of]):.1f} MiB, final state "
-            f"{'exact' if all(r.complete for r in runs_of) else 'WRONG'} in every run"
+            f"state, longest task {worst.longest_text} (target < {TARGET_LONGEST_MS:.0f} ms in "
+            f"every run: {'met' if worst.longest < TARGET_LONGEST_MS else 'MISSED'}), JS heap "
+            f"growth {median([(r.heap_peak - r.heap_before) / 2**20 for r in runs_of]):.1f} MiB, "
+            f"server RSS +{median([r.server_rss_growth / 2**20 for r in runs_of]):.1f} MiB, final "
+            f"state {'exact' if all(r.complete for r in runs_of) else 'WRONG'} in every run"
         )
     for transport, top in profiles.items():
         print(f"\n{transport}: CPU profile of one more run, self time by function (ms)")

@@ -116,7 +116,7 @@ def run_system(system: System, args: list[str], runs: int, cap: float, tokens: i
             outcomes.append(outcome)
             state = "complete" if outcome.complete else ("capped" if outcome.capped else "ended")
             print(
-                f"  {system.label}: run {run + 1}: {outcome.seconds:.2f} s, {state}, "
+                f"  {system.label}: run {run + 1}: {outcome.seconds:.3f} s, {state}, "
                 f"{len(set(TOKEN.findall(outcome.texts[0])))}/{tokens} tokens shown",
                 flush=True,
             )
@@ -164,7 +164,7 @@ def report(results: dict[str, Result], tokens: int) -> None:
         else:
             note = "never complete: time of the last change; the text stopped changing"
             ratio = "n/a"
-        seconds = (">" if result.capped else "") + f"{result.seconds:.2f}"
+        seconds = (">" if result.capped else "") + f"{result.seconds:.3f}"
         print(f"{label:38} {seconds:>9} {result.lost:>12} {ratio:>8}  {note}")
     print()
     print("targets:")
