@@ -2,7 +2,7 @@
 
 Why a separate thread: the response must keep writing (keep-alives, the timeout notice) while
 the generator is busy between two yields, and the generator must be closed when the client
-goes away. The runner and the response meet at a bounded queue:
+goes away. The runner and the response meet at a bounded hand-off:
 
 - every yielded value is validated and handed over as a tuple of updates (a :class:`Handoff`:
   the response takes the whole backlog at once); when it is full the producer waits
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from .exceptions import InvalidUpdateError
-from .handoff import Handoff
+from .handoff import Handoff, new_handoff
 from .protocol import Update
 from .stream_updates import StreamProps
 
@@ -80,7 +80,7 @@ class StreamRunner:
         context: contextvars.Context,
         name: str = "dash-live-stream",
     ) -> None:
-        self.items: Handoff[Item] = Handoff(QUEUE_SIZE)
+        self.items: Handoff[Item] = new_handoff(QUEUE_SIZE)
         self.cancelled = threading.Event()
         self._func = func
         self._args = tuple(args)

@@ -14,7 +14,7 @@ Wire format, namespace ``/``::
 ``kind`` and ``data`` are those of :mod:`dash_live.stream_session` (``update``: a batch,
 ``error``: ``[message, traceback]``, ``end``: the reason). At most :data:`WINDOW` frames of a
 stream are unacknowledged at a time: a slow page holds the producer back through the runner's
-bounded queue instead of letting frames pile up in memory. A disconnect cancels every stream
+bounded hand-off instead of letting frames pile up in memory. A disconnect cancels every stream
 of that connection on the server.
 """
 

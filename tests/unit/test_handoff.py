@@ -1,20 +1,28 @@
-"""dash_live.handoff.Handoff: a bounded batch hand-off between two threads.
+"""dash_live.handoff: a bounded batch hand-off between two threads, in both forms (the lock-based
+Handoff, and QueueHandoff over queue.Queue for gevent).
 
 Every wait has a timeout and waits on a condition (a join or an Event), never on the clock."""
 
 from __future__ import annotations
 
+import queue
 import threading
 
 import pytest
 
-from dash_live.handoff import Handoff
+from dash_live.handoff import Handoff, QueueHandoff, new_handoff
 
 WAIT = 5.0  # seconds: a generous bound for what should happen at once
 
 
-def test_take_returns_the_whole_backlog_in_order() -> None:
-    box: Handoff[int] = Handoff(10)
+@pytest.fixture(params=[Handoff, QueueHandoff])
+def kind(request: pytest.FixtureRequest) -> type[Handoff[object]]:
+    cls: type[Handoff[object]] = request.param
+    return cls
+
+
+def test_take_returns_the_whole_backlog_in_order(kind: type[Handoff[object]]) -> None:
+    box = kind(10)
     for i in range(7):
         assert box.put(i)
     assert box.qsize() == 7
@@ -22,14 +30,15 @@ def test_take_returns_the_whole_backlog_in_order() -> None:
     assert box.empty()
 
 
-def test_take_times_out_with_nothing() -> None:
-    box: Handoff[int] = Handoff(1)
+def test_take_times_out_with_nothing(kind: type[Handoff[object]]) -> None:
+    box = kind(1)
     assert box.take(timeout=0.01) == []
+    assert box.take(timeout=0) == []
 
 
-def test_a_waiting_take_wakes_on_the_first_put() -> None:
-    box: Handoff[str] = Handoff(4)
-    got: list[list[str]] = []
+def test_a_waiting_take_wakes_on_the_first_put(kind: type[Handoff[object]]) -> None:
+    box = kind(4)
+    got: list[list[object]] = []
     waiting = threading.Thread(target=lambda: got.append(box.take(timeout=WAIT)))
     waiting.start()
     box.put("x")
@@ -38,8 +47,8 @@ def test_a_waiting_take_wakes_on_the_first_put() -> None:
     assert got == [["x"]]
 
 
-def test_a_full_box_holds_the_producer_until_a_take() -> None:
-    box: Handoff[int] = Handoff(3)
+def test_a_full_box_holds_the_producer_until_a_take(kind: type[Handoff[object]]) -> None:
+    box = kind(3)
     third_in = threading.Event()
 
     def produce() -> None:
@@ -62,6 +71,14 @@ def test_a_full_box_holds_the_producer_until_a_take() -> None:
 
 
 @pytest.mark.parametrize("size", [0, -1])
-def test_a_box_needs_room_for_one(size: int) -> None:
+def test_a_box_needs_room_for_one(size: int, kind: type[Handoff[object]]) -> None:
     with pytest.raises(ValueError, match=str(size)):
-        Handoff(size)
+        kind(size)
+
+
+def test_the_queue_form_is_chosen_where_queue_queue_is_gevents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert type(new_handoff(2)) is Handoff
+    monkeypatch.setattr(queue.Queue, "__module__", "gevent._gevent_cqueue")
+    assert type(new_handoff(2)) is QueueHandoff
