@@ -12,7 +12,9 @@ test's reference); dash-event-callback 1.2.0 under gunicorn gevent (one run: its
 0.1 s per frame, so 500 tokens take >= 50 s).
 
 The load generator (benchmarks/load_generator.py) is a separate asyncio process on the same
-2-core machine: its CPU competes with the server's, and both are printed.
+2-core machine: its CPU competes with the server's, and both are printed. Each round starts once
+the machine is quiet (less than 10% CPU busy over 1 s, waiting at most 30 s), so that what ran
+before it (a server closing a thousand sockets, a browser benchmark) does not weigh on it.
 
 Run: ``.venv-bench/bin/python benchmarks/bench_capacity.py [--quick]``.
 """
@@ -39,6 +41,7 @@ from benchmarks.machine import (
     machine_facts,
     raise_fd_limit,
     rss_bytes,
+    wait_until_quiet,
 )
 from benchmarks.measure import median, percentile
 from benchmarks.server_process import ServerProcess, gunicorn_argv, uvicorn_argv
@@ -201,6 +204,7 @@ def measure(config: Config, clients: int, runs: int) -> Measured:
         client.expect("CONNECTED", 600)
         result.connected_rss = rss_bytes(server.pid)
         for run in range(runs):
+            waited = wait_until_quiet()
             cpu = cpu_seconds(server.pid)
             with PeakSampler(server.pid) as sampler:
                 client.send("GO")
@@ -219,12 +223,11 @@ def measure(config: Config, clients: int, runs: int) -> Measured:
                     if times
                     else ""
                 )
-                + f"max open at once {outcome['max_open']}, server CPU "
+                + f"max open at once {outcome['max_open']}, quiet after {waited:.0f} s, server CPU "
                 f"{result.server_cpu[-1]:.1f} s, client CPU {outcome['client_cpu']:.1f} s"
                 + (f", errors {outcome['errors']}" if outcome["errors"] else ""),
                 flush=True,
             )
-            time.sleep(1)  # let the server close what the last round left
     except (TimeoutError, RuntimeError) as error:
         result.error = str(error)
         print(f"  failed: {error}", flush=True)

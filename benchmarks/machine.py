@@ -11,6 +11,7 @@ import platform
 import resource
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -60,6 +61,31 @@ def _memory_gib() -> float:
             if line.startswith("MemTotal:"):
                 return int(line.split()[1]) / 2**20
     return 0.0
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine so far, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def wait_until_quiet(busy_below: float = 0.10, settle: float = 1.0, limit: float = 30.0) -> float:
+    """Wait until the machine's CPUs were less than ``busy_below`` busy over ``settle`` s (what
+    the last round left behind, such as a server closing a thousand sockets, is done), or
+    ``limit`` s passed; return the seconds waited. Each round of a capacity benchmark then
+    starts on a quiet machine, whatever ran before it."""
+    started = time.monotonic()
+    busy, total = _cpu_jiffies()
+    while True:
+        time.sleep(settle)  # the sampling window of the measure itself
+        now_busy, now_total = _cpu_jiffies()
+        spent = now_total - total
+        if (spent and (now_busy - busy) / spent < busy_below) or (
+            time.monotonic() - started >= limit
+        ):
+            return time.monotonic() - started
+        busy, total = now_busy, now_total
 
 
 # Processes: /proc readings.
