@@ -55,18 +55,19 @@ class _Run:
 
     def __init__(self, first: Update) -> None:
         self.first = first
-        self.kind = type(first.value) if first.op in ("set", "append", "merge") else None
-        self.pieces: list[Any] = [first.value]
+        value = first.value
+        # What later appends or merges can fold into: text, a list, or a dict (a set's value).
+        self.kind: type | None = next((k for k in (str, list, dict) if isinstance(value, k)), None)
+        self.pieces: list[Any] = [value]
 
     def absorb(self, after: Update) -> bool:
         """Fold ``after`` (same prop, later) in; False when it does not fold."""
-        value = after.value
         if after.op == "append" and self.first.op in ("set", "append"):
-            if self.kind in (str, list) and type(value) is self.kind:
-                self.pieces.append(value)
+            if self.kind in (str, list) and isinstance(after.value, self.kind):
+                self.pieces.append(after.value)
                 return True
         elif after.op == "merge" and self.first.op in ("set", "merge") and self.kind is dict:
-            self.pieces.append(value)
+            self.pieces.append(after.value)
             return True
         return False
 

@@ -131,3 +131,22 @@ def test_a_long_run_folds_to_one_update_and_leaves_its_inputs_alone() -> None:
     assert updates == before
     assert rows == [[0]]
     assert style == {"color": "red"}
+
+
+def test_subclasses_of_str_list_and_dict_fold_like_their_bases() -> None:
+    class Text(str):
+        pass
+
+    class Style(dict[str, Any]):
+        pass
+
+    updates = [
+        Update("a", "children", "set", Text("x")),
+        Update("a", "children", "append", "y"),
+        Update("b", "style", "set", Style(color="red")),
+        Update("b", "style", "merge", {"width": 1}),
+    ]
+    assert wire(coalesce(updates)) == [
+        ["a", "children", "set", "xy"],
+        ["b", "style", "set", {"color": "red", "width": 1}],
+    ]
