@@ -9,9 +9,9 @@ consumer swaps the whole backlog out in one step.
 Under gevent it is the other way round: gevent's monkey-patching replaces ``queue.Queue`` with
 its own compiled queue, which hands items between greenlets directly, while a lock and
 condition written in Python cost a few trips through the hub (about 19 us an item against 6).
-:func:`new_handoff` picks :class:`QueueHandoff` there.
+:func:`new_handoff` picks :class:`QueueHandoff` there, :class:`LockedHandoff` elsewhere.
 
->>> box: Handoff[int] = Handoff(2)
+>>> box: Handoff[int] = LockedHandoff(2)
 >>> box.put(1), box.put(2), box.put(3, timeout=0)
 (True, True, False)
 >>> box.take(), box.take(timeout=0)
@@ -24,7 +24,7 @@ import queue
 import threading
 from typing import Generic, TypeVar
 
-__all__ = ["Handoff", "QueueHandoff", "new_handoff"]
+__all__ = ["Handoff", "LockedHandoff", "QueueHandoff", "new_handoff"]
 
 T = TypeVar("T")
 
@@ -36,13 +36,37 @@ class Handoff(Generic[T]):
         if maxsize < 1:
             raise ValueError(f"maxsize must be at least 1, got {maxsize!r}")
         self.maxsize = maxsize
+
+    def put(self, item: T, timeout: float | None = None) -> bool:
+        """Add ``item``, waiting up to ``timeout`` seconds for room; False if none came."""
+        raise NotImplementedError
+
+    def take(self, timeout: float | None = None) -> list[T]:
+        """Everything waiting (at most ``maxsize`` items), oldest first, after waiting up to
+        ``timeout`` seconds for a first item; an empty list if none came."""
+        raise NotImplementedError
+
+    def qsize(self) -> int:
+        raise NotImplementedError
+
+    def empty(self) -> bool:
+        return self.qsize() == 0
+
+    def full(self) -> bool:
+        return self.qsize() >= self.maxsize
+
+
+class LockedHandoff(Handoff[T]):
+    """The producer appends under a lock; the consumer swaps the list out."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
         self._items: list[T] = []
         lock = threading.Lock()
         self._filled = threading.Condition(lock)
         self._emptied = threading.Condition(lock)
 
     def put(self, item: T, timeout: float | None = None) -> bool:
-        """Add ``item``, waiting up to ``timeout`` seconds for room; False if none came."""
         with self._filled:
             if len(self._items) >= self.maxsize and not (
                 _may_wait(timeout)
@@ -55,8 +79,6 @@ class Handoff(Generic[T]):
             return True
 
     def take(self, timeout: float | None = None) -> list[T]:
-        """Everything waiting, oldest first, after waiting up to ``timeout`` seconds for a
-        first item; an empty list if none came."""
         with self._filled:
             if not self._items and _may_wait(timeout):
                 self._filled.wait_for(lambda: bool(self._items), timeout)
@@ -67,12 +89,6 @@ class Handoff(Generic[T]):
 
     def qsize(self) -> int:
         return len(self._items)
-
-    def empty(self) -> bool:
-        return not self._items
-
-    def full(self) -> bool:
-        return len(self._items) >= self.maxsize
 
 
 class QueueHandoff(Handoff[T]):
@@ -99,7 +115,7 @@ class QueueHandoff(Handoff[T]):
             ]
         except queue.Empty:
             return []
-        while len(items) < self.maxsize:  # a box's worth, as the other hand-off takes
+        while len(items) < self.maxsize:  # a box's worth, as LockedHandoff takes
             try:
                 items.append(self._queue.get_nowait())
             except queue.Empty:
@@ -109,19 +125,13 @@ class QueueHandoff(Handoff[T]):
     def qsize(self) -> int:
         return self._queue.qsize()
 
-    def empty(self) -> bool:
-        return self._queue.empty()
-
-    def full(self) -> bool:
-        return self._queue.full()
-
 
 def new_handoff(maxsize: int) -> Handoff[T]:
     """The hand-off that suits this process: :class:`QueueHandoff` when gevent has replaced
-    ``queue.Queue``, :class:`Handoff` otherwise."""
+    ``queue.Queue``, :class:`LockedHandoff` otherwise."""
     if queue.Queue.__module__.startswith("gevent"):
         return QueueHandoff(maxsize)
-    return Handoff(maxsize)
+    return LockedHandoff(maxsize)
 
 
 def _may_wait(timeout: float | None) -> bool:

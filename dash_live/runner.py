@@ -151,7 +151,7 @@ class StreamRunner:
             await generator.aclose()
 
     def _put(self, item: Item) -> bool:
-        """Hand ``item`` over, waiting while the queue is full; False once cancelled."""
+        """Hand ``item`` over, waiting while the hand-off is full; False once cancelled."""
         while not self.items.put(item, timeout=_POLL):
             if self.cancelled.is_set():
                 # Nobody reads any more; the end markers may be dropped.

@@ -1,5 +1,5 @@
 """dash_live.handoff: a bounded batch hand-off between two threads, in both forms (the lock-based
-Handoff, and QueueHandoff over queue.Queue for gevent).
+LockedHandoff, and QueueHandoff over queue.Queue for gevent).
 
 Every wait has a timeout and waits on a condition (a join or an Event), never on the clock."""
 
@@ -10,12 +10,12 @@ import threading
 
 import pytest
 
-from dash_live.handoff import Handoff, QueueHandoff, new_handoff
+from dash_live.handoff import Handoff, LockedHandoff, QueueHandoff, new_handoff
 
 WAIT = 5.0  # seconds: a generous bound for what should happen at once
 
 
-@pytest.fixture(params=[Handoff, QueueHandoff])
+@pytest.fixture(params=[LockedHandoff, QueueHandoff])
 def kind(request: pytest.FixtureRequest) -> type[Handoff[object]]:
     cls: type[Handoff[object]] = request.param
     return cls
@@ -79,6 +79,6 @@ def test_a_box_needs_room_for_one(size: int, kind: type[Handoff[object]]) -> Non
 def test_the_queue_form_is_chosen_where_queue_queue_is_gevents(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert type(new_handoff(2)) is Handoff
+    assert type(new_handoff(2)) is LockedHandoff
     monkeypatch.setattr(queue.Queue, "__module__", "gevent._gevent_cqueue")
     assert type(new_handoff(2)) is QueueHandoff
