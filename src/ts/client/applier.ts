@@ -1,5 +1,5 @@
 /**
- * Applies prop updates to the page, at most about once per animation frame, in arrival order.
+ * Applies prop updates to the page in arrival order, a steady stream about once per frame.
  *
  * Updates are applied in a task of their own, queued behind the messages that have already
  * arrived, so the pieces of a burst that are all in travel together. The first few flushes of
