@@ -38,7 +38,7 @@ from .coalesce import coalesce
 from .protocol import Update, encode_batch
 from .runner import _POLL, QUEUE_SIZE, Failed, Finished, Item, StreamRunner, updates_of
 from .settings import StreamSettings, server_config
-from .sse import KEEP_ALIVE, EndReason, end_event, sse_text, update_event
+from .sse import KEEP_ALIVE, EndReason, end_event, sse_text
 from .stream_request import StreamRequestError
 from .stream_session import (
     MAX_UPDATES_PER_FRAME,
@@ -52,6 +52,7 @@ from .stream_session import (
     prepare_stream,
     timeout_frames,
 )
+from .write_hold import WriteHold, load_of
 
 __all__ = ["LoopStream", "install"]
 
@@ -148,6 +149,7 @@ class StreamResponse(Response):
         self.debug = debug
         self._done = done
         self._writes = 0  # bodies written so far: the watch loop's measure of silence
+        self.hold: WriteHold | None = None  # made in __call__, where the write is
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
@@ -156,6 +158,9 @@ class StreamResponse(Response):
             await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
             self._writes += 1
 
+        load = load_of(loop)
+        load.open()
+        self.hold = WriteHold(load, write, self.settings.busy_hold, self.settings.busy_share)
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             # Out at once, so the page knows the stream started.
@@ -164,6 +169,8 @@ class StreamResponse(Response):
             if not self.stream.gone:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
+            self.hold.drop()
+            load.close()
             self._done()
 
     async def _watch(
@@ -206,11 +213,12 @@ class StreamResponse(Response):
 
     async def _pump(self, write: Write, send: Send, timeout: float) -> None:
         spec = self.prepared.request.callback
+        assert self.hold is not None
         try:
             if inspect.isasyncgenfunction(spec.func):
-                await self._drive_async(send)
+                await self._drive_async(send, self.hold)
             else:
-                await self._drive_sync(write)
+                await self._drive_sync(write, self.hold)
         except asyncio.CancelledError:
             # Stopped on purpose: what follows still writes (uncancel exists from Python 3.11).
             uncancel = getattr(asyncio.current_task(), "uncancel", None)
@@ -219,30 +227,39 @@ class StreamResponse(Response):
             if self.stream.gone:
                 return
             if self.stream.reason == "timeout":
-                for frame in timeout_frames(spec, timeout):
-                    await write(sse_text(frame))
+                texts = [sse_text(frame) for frame in timeout_frames(spec, timeout)]
             else:
-                await write(end_event("cancelled"))
+                texts = [end_event("cancelled")]
+            await self._finish(write, texts)
             return
         except Exception as error:  # reported to the page, logged by error_frames
-            for frame in error_frames(spec, error, self.debug):
-                await write(sse_text(frame))
+            await self._finish(write, [sse_text(f) for f in error_frames(spec, error, self.debug)])
             return
-        await write(end_event("cancelled" if self.stream.reason else "done"))
+        await self._finish(write, [end_event("cancelled" if self.stream.reason else "done")])
 
-    async def _drive_async(self, send: Send) -> None:
+    async def _finish(self, write: Write, texts: list[str]) -> None:
+        """Write the closing events, after whatever updates are still held (in one write)."""
+        assert self.hold is not None
+        held = await self.hold.settle()
+        await write("".join([held, *texts] if held is not None else texts))
+
+    async def _drive_async(self, send: Send, hold: WriteHold) -> None:
         generator = self.prepared.request.callback.func(*self.prepared.args)
         try:
             async for value in generator:
-                # The hot path, once per yield: nothing stands between the generator and the
-                # server's send.
-                body = update_event(encode_batch(updates_of(value))).encode()
-                await send({"type": "http.response.body", "body": body, "more_body": True})
-                self._writes += 1
+                # The hot path, once per yield: the update is encoded and, unless the loop is
+                # busy and the stream holds it (dash_live.write_hold), sent at once.
+                text = hold.offer(encode_batch(updates_of(value)))
+                if text is not None:
+                    if hold.flushing is not None:
+                        await hold.wait_flush()
+                    body = text.encode()
+                    await send({"type": "http.response.body", "body": body, "more_body": True})
+                    self._writes += 1
         finally:
             await generator.aclose()
 
-    async def _drive_sync(self, write: Write) -> None:
+    async def _drive_sync(self, write: Write, hold: WriteHold) -> None:
         items: asyncio.Queue[Item] = asyncio.Queue()  # bounded by the runner's slots
         runner = _LoopFedRunner(self.prepared, asyncio.get_running_loop(), items)
         runner.start()
@@ -257,8 +274,10 @@ class StreamResponse(Response):
                         break
                     item = items.get_nowait()
                     runner.taken()
-                if batch:
-                    await write(update_event(encode_batch(coalesce(batch))))
+                text = hold.offer(encode_batch(coalesce(batch))) if batch else None
+                if text is not None:
+                    await hold.wait_flush()
+                    await write(text)
                 if isinstance(item, Failed):
                     raise item.error
                 if isinstance(item, Finished):

@@ -11,6 +11,11 @@
 ``DASH_LIVE_TRANSPORT``                 "sse"     how event callbacks stream by default:
                                                   ``"sse"`` (one HTTP response per stream) or
                                                   ``"socketio"`` (the page's connection)
+``DASH_LIVE_BUSY_HOLD``                 0.04      FastAPI backend: how long a stream holds its
+                                                  updates, to write them together, while the
+                                                  event loop is busy; seconds, 0 never holds
+``DASH_LIVE_BUSY_SHARE``                0.5       the share of one core the event loop's thread
+                                                  must be using for streams to hold (0: always)
 ======================================  ========  ===============================================
 
 Set them like any Flask setting: ``app.server.config["DASH_LIVE_STREAM_TIMEOUT"] = 300``. On
@@ -36,9 +41,12 @@ class StreamSettings:
     max_streams_per_client: int = 32
     max_body_bytes: int = 1024 * 1024
     transport: str = "sse"
+    busy_hold: float = 0.04
+    busy_share: float = 0.5
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> StreamSettings:
+        """The settings in ``config``; a bad value raises ValueError naming the setting."""
         return cls(
             timeout=float(config.get("DASH_LIVE_STREAM_TIMEOUT", cls.timeout)),
             keepalive=float(config.get("DASH_LIVE_KEEPALIVE", cls.keepalive)),
@@ -50,7 +58,20 @@ class StreamSettings:
                 config.get("DASH_LIVE_TRANSPORT", cls.transport), "DASH_LIVE_TRANSPORT"
             )
             or cls.transport,
+            busy_hold=_non_negative(config, "DASH_LIVE_BUSY_HOLD", cls.busy_hold),
+            busy_share=_non_negative(config, "DASH_LIVE_BUSY_SHARE", cls.busy_share),
         )
+
+
+def _non_negative(config: Mapping[str, Any], name: str, default: float) -> float:
+    raw = config.get(name, default)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not value >= 0 or value == float("inf"):  # also refuses nan
+        raise ValueError(f"{name} must be a number of at least 0, got {raw!r}")
+    return value
 
 
 def server_config(server: object) -> Mapping[str, Any]:

@@ -27,6 +27,7 @@ from tests.integration.test_stream_route import (
     new_stream_id,
     post_stream,
     stream_body,
+    updates_in,
     wait_until,
 )
 from tests.processes import ROOT, free_port, stop_process_group, wait_for_port
@@ -76,7 +77,7 @@ def test_callbacks_declared_before_a_fastapi_app_leave_it_working(serve: Serve) 
 
 
 def test_an_async_generator_streams_in_order_with_the_callback_context(serve: Serve) -> None:
-    app = fastapi_app()
+    app = fastapi_app(DASH_LIVE_BUSY_HOLD=0)  # however busy the loop: each update at once
 
     @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
     async def tokens(clicks: int) -> AsyncIterator[object]:
@@ -94,6 +95,86 @@ def test_an_async_generator_streams_in_order_with_the_callback_context(serve: Se
     assert state[("out", "children")] == "".join(f"t{i} " for i in range(300))
     # Driven by the response itself: one event per yield, nothing folded or lost.
     assert streamed.names.count("update") == 301
+
+
+def test_a_busy_loops_streams_hold_updates_and_write_them_together_in_order(
+    serve: Serve,
+) -> None:
+    # A busy share of 0 makes the loop count as busy however idle it is: every stream holds.
+    app = fastapi_app(DASH_LIVE_BUSY_SHARE=0, DASH_LIVE_BUSY_HOLD=0.05)
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def tokens(_clicks: int) -> AsyncIterator[object]:
+        for i in range(40):
+            yield stream_props("out", {"children": append(f"t{i} ")})
+            yield stream_props("status", {"children": i})
+            await asyncio.sleep(0.005)
+
+    streamed = post_stream(serve(app).url, stream_body(tokens))
+    assert streamed.end == "done"
+    state = applied(streamed.updates)
+    assert state[("out", "children")] == "".join(f"t{i} " for i in range(40))
+    assert [u[3] for u in streamed.updates if u[0] == "status"] == list(range(40))
+    # 80 yields over ~0.2 s, held up to 50 ms at a time: a handful of events, not 80.
+    assert 1 <= streamed.names.count("update") <= 20, streamed.names
+
+
+@pytest.mark.parametrize("ending", ["cancel", "error", "timeout"])
+def test_held_updates_go_out_before_the_end(serve: Serve, ending: str) -> None:
+    # Held for up to 60 s, so only the end of the stream can let them out.
+    app = fastapi_app(DASH_LIVE_BUSY_SHARE=0, DASH_LIVE_BUSY_HOLD=60)
+    release = asyncio.Event()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True, timeout=1)
+    async def held(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "a"})
+        yield stream_props("out", {"children": "b"})
+        if ending == "error":
+            raise RuntimeError("the model went away")
+        await release.wait()  # until cancelled, or timed out
+
+    server = serve(app)
+    stream = OpenStream(server.url, stream_body(held))
+    try:
+        if ending == "cancel":
+            stream.read_until(lambda s: s.text.startswith(": keep-alive"))
+            assert wait_until(lambda: live_streams.count() == 1, 5)
+            answer = requests.post(
+                f"{server.url}/{CANCEL_ROUTE}", json={"stream": stream.stream_id}, timeout=10
+            )
+            assert answer.status_code == 204
+        stream.read_to_end()
+        names = [name for name, _ in stream.events]
+        both = [["out", "children", "set", "a"], ["out", "children", "set", "b"]]
+        assert stream.events[0] == ("update", both), names
+        expected = {"cancel": "cancelled", "error": "error", "timeout": "timeout"}[ending]
+        assert stream.events[-1] == ("end", {"reason": expected}), names
+    finally:
+        stream.close()
+
+
+def test_a_quiet_busy_stream_is_flushed_without_waiting_for_its_next_yield(serve: Serve) -> None:
+    app = fastapi_app(DASH_LIVE_BUSY_SHARE=0, DASH_LIVE_BUSY_HOLD=0.05)
+    release = threading.Event()
+
+    @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+    async def quiet(_clicks: int) -> AsyncIterator[object]:
+        yield stream_props("out", {"children": "first"})
+        # No further yield until the test has seen "first": only the tick can let it out.
+        await asyncio.to_thread(release.wait, 10)
+        yield stream_props("out", {"children": "second"})
+
+    server = serve(app)
+    stream = OpenStream(server.url, stream_body(quiet))
+    try:
+        stream.read_first_update()
+        assert updates_in(stream.events) == [["out", "children", "set", "first"]]
+        release.set()
+        stream.read_to_end()
+        assert stream.events[-1] == ("end", {"reason": "done"})
+        assert updates_in(stream.events)[-1] == ["out", "children", "set", "second"]
+    finally:
+        stream.close()
 
 
 def test_a_sync_generator_runs_in_a_thread_and_streams_everything(serve: Serve) -> None:

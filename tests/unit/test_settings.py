@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dash_live.settings import StreamSettings
 
 
@@ -45,3 +47,24 @@ def test_a_server_with_neither_config_nor_state_has_the_defaults() -> None:
     from dash_live.settings import server_config
 
     assert server_config(object()) == {}
+
+
+def test_held_writes_are_on_by_default_and_can_be_set() -> None:
+    assert (StreamSettings().busy_hold, StreamSettings().busy_share) == (0.04, 0.5)
+    settings = StreamSettings.from_config({"DASH_LIVE_BUSY_HOLD": "0", "DASH_LIVE_BUSY_SHARE": 1})
+    assert (settings.busy_hold, settings.busy_share) == (0.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DASH_LIVE_BUSY_HOLD", -0.1),
+        ("DASH_LIVE_BUSY_HOLD", "soon"),
+        ("DASH_LIVE_BUSY_SHARE", float("nan")),
+        ("DASH_LIVE_BUSY_SHARE", float("inf")),
+        ("DASH_LIVE_BUSY_SHARE", None),
+    ],
+)
+def test_a_bad_held_write_setting_is_refused_by_name(name: str, value: object) -> None:
+    with pytest.raises(ValueError, match=f"{name} must be a number of at least 0, got {value!r}"):
+        StreamSettings.from_config({name: value})
