@@ -10,9 +10,10 @@ from typing import Any, TypeVar
 
 import pytest
 
+from dash_live.busy import TICK
 from dash_live.protocol import Update, decode_batch, encode_batch
 from dash_live.sse import parse_events, update_event
-from dash_live.write_hold import TICK, LoopLoad, WriteHold
+from dash_live.write_hold import LoopLoad, WriteHold
 
 
 class ClockLoop(asyncio.SelectorEventLoop):
@@ -83,7 +84,7 @@ def test_an_idle_loop_writes_each_update_at_once(loop: ClockLoop) -> None:
 def test_a_busy_loop_holds_updates_and_writes_them_as_one_event_in_order(
     loop: ClockLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dash_live.write_hold.random.random", lambda: 0.0)  # no short first hold
+    monkeypatch.setattr("dash_live.busy.random.random", lambda: 0.0)  # no short first hold
     hold = hold_on(loop, share=0.9, hold=0.04)
     assert [hold.offer(batch(i)) for i in range(3)] == [None, None, None]
     loop.now += 0.039
@@ -99,7 +100,7 @@ def test_a_busy_loop_holds_updates_and_writes_them_as_one_event_in_order(
 def test_the_first_hold_is_shortened_at_random_to_spread_the_writes(
     loop: ClockLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dash_live.write_hold.random.random", lambda: 0.75)
+    monkeypatch.setattr("dash_live.busy.random.random", lambda: 0.75)
     hold = hold_on(loop, share=0.9, hold=0.04)
     assert hold.offer(batch(0)) is None
     loop.now += 0.011  # past 0.04 - 0.75 * 0.04, where this first hold ends
