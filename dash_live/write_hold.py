@@ -49,10 +49,18 @@ class LoopLoad(Load):
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
-        self.loop = loop
+        # Weakly: a value of _loads that held its key strongly would keep every loop alive.
+        self._loop = weakref.ref(loop)
         self._open = 0
         self._timer: asyncio.TimerHandle | None = None
         self._holding: set[WriteHold] = set()
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        loop = self._loop()
+        if loop is None:  # only streams on the loop use its load, and they keep it alive
+            raise RuntimeError("this LoopLoad's event loop no longer exists")
+        return loop
 
     def open(self) -> None:
         """A stream opened on this loop: sample while any is open. Call on the loop's thread."""

@@ -240,3 +240,18 @@ def test_the_load_stops_sampling_and_forgets_once_no_stream_is_open() -> None:
     stopped, share = run(scenario)
     assert stopped
     assert share == 0.0
+
+
+def test_a_loops_load_does_not_keep_the_loop_alive() -> None:
+    import gc
+    import weakref
+
+    from dash_live.write_hold import load_of
+
+    loop = asyncio.new_event_loop()
+    assert load_of(loop) is load_of(loop)
+    gone = weakref.ref(loop)
+    loop.close()
+    del loop
+    gc.collect()
+    assert gone() is None
