@@ -145,82 +145,78 @@ def test_the_load_is_the_threads_share_of_one_core_as_a_moving_average(loop: Clo
     assert load.share < 0.01
 
 
+class Sink:
+    """Where a WriteHold writes: each text is recorded; while ``gate`` is clear a write waits,
+    as a write to a slow client does."""
+
+    def __init__(self, slow: bool = False) -> None:
+        self.texts: list[str] = []
+        self.gate = asyncio.Event()
+        self.arrived = asyncio.Event()
+        if not slow:
+            self.gate.set()
+
+    async def write(self, text: str) -> None:
+        await self.gate.wait()
+        self.texts.append(text)
+        self.arrived.set()
+
+
+def slow_flush() -> tuple[Sink, WriteHold, asyncio.Task[None]]:
+    """A stream that holds one update, flushing it (from the task the tick would start) to a
+    slow client: the write waits for ``sink.gate``. Call on a running loop."""
+    sink = Sink(slow=True)
+    hold = WriteHold(LoopLoad(asyncio.get_running_loop()), sink.write, 10, busy_share=0)
+    assert hold.offer(batch(0)) is None
+    hold.flush_soon()
+    assert hold.flushing is not None
+    return sink, hold, hold.flushing
+
+
 def test_a_quiet_streams_held_updates_are_flushed_by_the_tick() -> None:
     async def scenario() -> list[str]:
-        running = asyncio.get_running_loop()
-        written: list[str] = []
-        arrived = asyncio.Event()
-
-        async def write(text: str) -> None:
-            written.append(text)
-            arrived.set()
-
-        load = LoopLoad(running)
+        sink = Sink()
+        load = LoopLoad(asyncio.get_running_loop())
         load.open()
-        hold = WriteHold(load, write, hold=0.05, busy_share=0)  # always holds
+        hold = WriteHold(load, sink.write, hold=0.05, busy_share=0)  # always holds
         assert hold.offer(batch(0)) is None
         assert hold.offer(batch(1)) is None
-        assert written == []
-        await asyncio.wait_for(arrived.wait(), timeout=5)  # no more yields: the tick flushes
+        assert sink.texts == []
+        await asyncio.wait_for(sink.arrived.wait(), timeout=5)  # no more yields: the tick
         await hold.wait_flush()
         assert await hold.settle() is None
         load.close()
-        return written
+        return sink.texts
 
     assert [values(text) for text in run(scenario)] == [["t0 ", "t1 "]]
 
 
 def test_a_write_follows_the_flush_in_flight() -> None:
     async def scenario() -> list[str]:
-        running = asyncio.get_running_loop()
-        written: list[str] = []
-        gate = asyncio.Event()
-
-        async def slow_write(text: str) -> None:
-            await gate.wait()  # the client is slow: this write is still going on
-            written.append(text)
-
-        load = LoopLoad(running)
-        hold = WriteHold(load, slow_write, hold=10, busy_share=0)
-        assert hold.offer(batch(0)) is None
-        hold.flush_soon()
-        flushing = hold.flushing
-        assert flushing is not None
-        waiting = asyncio.ensure_future(hold.settle())
+        sink, hold, flush = slow_flush()
+        settled = asyncio.ensure_future(hold.settle())
         await asyncio.sleep(0)  # let both start; the settle must still be waiting
-        assert not waiting.done()
-        gate.set()
-        assert await asyncio.wait_for(waiting, timeout=5) is None
-        assert flushing.done()
+        assert not settled.done()
+        sink.gate.set()
+        assert await asyncio.wait_for(settled, timeout=5) is None
+        assert flush.done()
         assert hold.flushing is None
-        return written
+        return sink.texts
 
     assert [values(text) for text in run(scenario)] == [["t0 "]]
 
 
 def test_a_cancelled_wait_does_not_cancel_the_flush() -> None:
     async def scenario() -> list[str]:
-        running = asyncio.get_running_loop()
-        written: list[str] = []
-        gate = asyncio.Event()
-
-        async def slow_write(text: str) -> None:
-            await gate.wait()
-            written.append(text)
-
-        hold = WriteHold(LoopLoad(running), slow_write, hold=10, busy_share=0)
-        hold.offer(batch(0))
-        hold.flush_soon()
-        flushing = hold.flushing
-        assert flushing is not None
+        sink, hold, flush = slow_flush()
         waiting = asyncio.ensure_future(hold.wait_flush())
-        await asyncio.sleep(0)
+        await asyncio.sleep(0)  # waiting on the flush now
         waiting.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiting
-        gate.set()
-        await asyncio.wait_for(flushing, timeout=5)
-        return written
+        sink.gate.set()
+        await asyncio.wait_for(flush, timeout=5)
+        return sink.texts
 
     assert [values(text) for text in run(scenario)] == [["t0 "]]
 
