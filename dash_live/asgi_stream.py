@@ -4,9 +4,10 @@ The same routes, events and page client as the Flask transport (:mod:`dash_live.
 what differs is where the generator runs:
 
 - an ``async def`` generator runs on the server's event loop, driven by the response itself:
-  each yielded update is encoded and written before the generator is resumed. No thread and no
-  queue sit between the two, so the write is the backpressure and an open stream costs one
-  coroutine and its task;
+  each yielded update is encoded and written before the generator is resumed (while the loop is
+  busy, held for a moment to go out with the next ones: :mod:`dash_live.write_hold`). No thread
+  and no queue sit between the two, so the write is the backpressure and an open stream costs
+  one coroutine and its task;
 - a plain generator runs in a thread of its own, as on Flask, and reaches the loop through a
   bounded asyncio queue; a backlog is folded before it is written (:mod:`dash_live.coalesce`).
 
@@ -149,7 +150,6 @@ class StreamResponse(Response):
         self.debug = debug
         self._done = done
         self._writes = 0  # bodies written so far: the watch loop's measure of silence
-        self.hold: WriteHold | None = None  # made in __call__, where the write is
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
@@ -160,21 +160,26 @@ class StreamResponse(Response):
 
         load = load_of(loop)
         load.open()
-        self.hold = WriteHold(load, write, self.settings.busy_hold, self.settings.busy_share)
+        hold = WriteHold(load, write, self.settings.busy_hold, self.settings.busy_share)
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             # Out at once, so the page knows the stream started.
             await write(KEEP_ALIVE)
-            await self._watch(loop, write, send, receive)
+            await self._watch(loop, write, send, receive, hold)
             if not self.stream.gone:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            self.hold.drop()
+            hold.drop()
             load.close()
             self._done()
 
     async def _watch(
-        self, loop: asyncio.AbstractEventLoop, write: Write, send: Send, receive: Receive
+        self,
+        loop: asyncio.AbstractEventLoop,
+        write: Write,
+        send: Send,
+        receive: Receive,
+        hold: WriteHold,
     ) -> None:
         """Run the pump; meanwhile watch the client, the clock and the silence."""
         spec = self.prepared.request.callback
@@ -182,7 +187,8 @@ class StreamResponse(Response):
         deadline = loop.time() + timeout
         # A task runs in a copy of the context it is created in: the pump runs in the request's,
         # so dash.ctx works in an async generator (create_task(context=) needs Python 3.11).
-        pump = self.prepared.context.run(asyncio.create_task, self._pump(write, send, timeout))
+        pumping = self._pump(write, send, hold, timeout)
+        pump = self.prepared.context.run(asyncio.create_task, pumping)
         self.stream.pump = pump
         if self.stream.reason is not None:  # cancelled before it started
             pump.cancel()
@@ -211,14 +217,13 @@ class StreamResponse(Response):
             with contextlib.suppress(asyncio.CancelledError):
                 await pump
 
-    async def _pump(self, write: Write, send: Send, timeout: float) -> None:
+    async def _pump(self, write: Write, send: Send, hold: WriteHold, timeout: float) -> None:
         spec = self.prepared.request.callback
-        assert self.hold is not None
         try:
             if inspect.isasyncgenfunction(spec.func):
-                await self._drive_async(send, self.hold)
+                await self._drive_async(send, hold)
             else:
-                await self._drive_sync(write, self.hold)
+                await self._drive_sync(write, hold)
         except asyncio.CancelledError:
             # Stopped on purpose: what follows still writes (uncancel exists from Python 3.11).
             uncancel = getattr(asyncio.current_task(), "uncancel", None)
@@ -230,18 +235,12 @@ class StreamResponse(Response):
                 texts = [sse_text(frame) for frame in timeout_frames(spec, timeout)]
             else:
                 texts = [end_event("cancelled")]
-            await self._finish(write, texts)
+            await _finish(write, hold, texts)
             return
         except Exception as error:  # reported to the page, logged by error_frames
-            await self._finish(write, [sse_text(f) for f in error_frames(spec, error, self.debug)])
+            await _finish(write, hold, [sse_text(f) for f in error_frames(spec, error, self.debug)])
             return
-        await self._finish(write, [end_event("cancelled" if self.stream.reason else "done")])
-
-    async def _finish(self, write: Write, texts: list[str]) -> None:
-        """Write the closing events, after whatever updates are still held (in one write)."""
-        assert self.hold is not None
-        held = await self.hold.settle()
-        await write("".join([held, *texts] if held is not None else texts))
+        await _finish(write, hold, [end_event("cancelled" if self.stream.reason else "done")])
 
     async def _drive_async(self, send: Send, hold: WriteHold) -> None:
         generator = self.prepared.request.callback.func(*self.prepared.args)
@@ -251,7 +250,7 @@ class StreamResponse(Response):
                 # busy and the stream holds it (dash_live.write_hold), sent at once.
                 text = hold.offer(encode_batch(updates_of(value)))
                 if text is not None:
-                    if hold.flushing is not None:
+                    if hold.flushing is not None:  # rare: no coroutine call on the hot path
                         await hold.wait_flush()
                     body = text.encode()
                     await send({"type": "http.response.body", "body": body, "more_body": True})
@@ -285,6 +284,12 @@ class StreamResponse(Response):
         finally:
             # However the run ends: a sync generator is closed at its next yield.
             runner.cancel()
+
+
+async def _finish(write: Write, hold: WriteHold, texts: list[str]) -> None:
+    """Write a stream's closing events, after whatever updates are still held (in one write)."""
+    held = await hold.settle()
+    await write("".join([held, *texts] if held is not None else texts))
 
 
 async def _disconnected(receive: Receive) -> None:
