@@ -111,14 +111,15 @@ class WriteHold:
 
         What is written now carries whatever was held before ``batch``, in order, as one event.
         """
+        now = self._load.loop.time()
         if not self._parts:
-            until = self._holding.until(self._load.loop.time())
+            until = self._holding.until(now)
             if until is None:
                 return update_event(batch)
             self._until = until
             self._load.watch(self)
         self._parts.append(batch[1:-1])
-        if self._load.loop.time() < self._until:
+        if now < self._until:
             return None
         return self.take()
 
