@@ -25,6 +25,7 @@ Dash's FastAPI backend, whose server has no config, set them on its state:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +70,7 @@ def _non_negative(config: Mapping[str, Any], name: str, default: float) -> float
         value = float(raw)
     except (TypeError, ValueError):
         value = float("nan")
-    if not value >= 0 or value == float("inf"):  # also refuses nan
+    if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{name} must be a number of at least 0, got {raw!r}")
     return value
 
