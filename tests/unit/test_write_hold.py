@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
 
-from dash_live.busy import TICK
+from dash_live.busy import TICK, Load
 from dash_live.protocol import Update, decode_batch, encode_batch
 from dash_live.sse import parse_events, update_event
 from dash_live.write_hold import LoopLoad, WriteHold
@@ -35,24 +35,25 @@ def loop() -> Iterator[ClockLoop]:
 T = TypeVar("T")
 
 
-def run(scenario: Callable[[], Awaitable[T]]) -> T:
+def run(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """``asyncio.run(scenario())`` in a thread of its own: in the whole suite the main thread
     already has a loop running (Playwright's sync API, used by the browser tests)."""
-    outcome: dict[str, Any] = {}
+    results: list[T] = []
+    errors: list[BaseException] = []
 
     def target() -> None:
         try:
-            outcome["value"] = asyncio.run(scenario())  # type: ignore[arg-type]
+            results.append(asyncio.run(scenario()))
         except BaseException as error:  # re-raised in the test's thread
-            outcome["error"] = error
+            errors.append(error)
 
     thread = threading.Thread(target=target)
     thread.start()
     thread.join(30)
     assert not thread.is_alive(), "the scenario did not finish in 30 s"
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]  # type: ignore[no-any-return]
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 def batch(i: int) -> str:
@@ -64,14 +65,16 @@ def values(text: str) -> list[object]:
     return [u.value for name, data in parse_events(text) for u in decode_batch(data)]
 
 
-def hold_on(loop: asyncio.AbstractEventLoop, share: float, **kwargs: float) -> WriteHold:
+def hold_on(
+    loop: asyncio.AbstractEventLoop, share: float, hold: float = 0.04, busy_share: float = 0.5
+) -> WriteHold:
     load = LoopLoad(loop)
     load.share = share
 
     async def write(_text: str) -> None:
         raise AssertionError("offer never writes by itself")
 
-    return WriteHold(load, write, kwargs.get("hold", 0.04), kwargs.get("busy_share", 0.5))
+    return WriteHold(load, write, hold, busy_share)
 
 
 def test_an_idle_loop_writes_each_update_at_once(loop: ClockLoop) -> None:
@@ -131,8 +134,8 @@ def test_a_zero_hold_never_holds_and_a_zero_share_always_holds(loop: ClockLoop) 
     assert hold_on(loop, share=0.0, busy_share=0).offer(batch(0)) is None
 
 
-def test_the_load_is_the_threads_share_of_one_core_as_a_moving_average(loop: ClockLoop) -> None:
-    load = LoopLoad(loop)
+def test_the_load_is_the_threads_share_of_one_core_as_a_moving_average() -> None:
+    load = Load()
     load.sample(at=0.0, cpu=5.0)
     assert load.share == 0.0  # a baseline, no reading yet
     for step in range(1, 30):
