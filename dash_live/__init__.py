@@ -27,6 +27,7 @@ from .exceptions import (
     PayloadTooLargeError,
     TargetError,
 )
+from .legacy import setup_event_callback
 from .protocol import append, merge
 from .push import join_room, leave_room, push_props
 from .socketio_server import (
@@ -62,6 +63,7 @@ __all__ = [
     "merge",
     "push_props",
     "session_user",
+    "setup_event_callback",
     "stream_props",
     "user_room",
 ]

@@ -209,13 +209,14 @@ def _client_config(spec: EventCallback) -> str:
 
 def event_callback(
     *dependencies: Input | State,
-    prevent_initial_call: bool | None = None,
+    prevent_initial_call: bool = True,
     running: Sequence[tuple[Output, Any, Any]] | None = None,
     cancel: Input | Sequence[Input | tuple[Input, Any]] | None = None,
     reset_props: Mapping[Any, dict[str, Any]] | Sequence[tuple[Any, dict[str, Any]]] | None = None,
     on_error: ErrorHandler | None = None,
     timeout: float | None = None,
     transport: Transport | None = None,
+    concat: bool = True,
 ) -> Callable[[F], F]:
     """Turn a generator into a callback that streams prop updates to the page as it yields.
 
@@ -223,7 +224,9 @@ def event_callback(
         dependencies: ``Input``s (at least one; any of them starts the stream) then
             ``State``s, as in ``@dash.callback``; pattern-matching ids are supported. Their
             values are passed to the generator in order.
-        prevent_initial_call: as in ``@dash.callback`` (default: the app's setting).
+        prevent_initial_call: ``True`` (the default, as in dash-event-callback) starts the
+            stream only when an Input changes, not when the page loads; ``False`` also starts
+            it at page load, as Dash's callbacks do by default.
         running: ``[(Output(id, prop), value_while_running, value_after), ...]``: set when
             the stream starts, restored when it ends, fails, times out or is cancelled.
         cancel: Inputs that stop a running stream, each optionally paired with a target
@@ -242,6 +245,9 @@ def event_callback(
             ``"socketio"``, over the page's Socket.IO connection shared by all streams of the
             tab (needs :func:`~dash_live.attach_socketio`). Default: the app's
             ``DASH_LIVE_TRANSPORT`` config, ``"sse"`` when unset.
+        concat: accepted for dash-event-callback compatibility and has no effect: there it
+            chose whether its SSE component joined the frames of one chunk; dash-live applies
+            every update, in order, whatever the chunking.
 
     The decorated function may be a generator (``def`` with ``yield``, run in a worker
     thread) or an async generator (``async def`` with ``yield``), and is returned unchanged.
@@ -250,7 +256,7 @@ def event_callback(
 
         >>> from dash import Input
         >>> from dash_live import event_callback, stream_props
-        >>> @event_callback(Input("go", "n_clicks"), prevent_initial_call=True)
+        >>> @event_callback(Input("go", "n_clicks"))
         ... def count(n_clicks):
         ...     for i in range(3):
         ...         yield stream_props("out", {"children": str(i)})
@@ -265,6 +271,10 @@ def event_callback(
     transport_spec = check_transport(transport)
     if on_error is not None and not callable(on_error):
         raise TypeError(f"on_error must be callable, got {on_error!r}")
+    if not isinstance(prevent_initial_call, bool):
+        raise TypeError(f"prevent_initial_call must be True or False, got {prevent_initial_call!r}")
+    if not isinstance(concat, bool):
+        raise TypeError(f"concat must be True or False (it has no effect), got {concat!r}")
 
     def decorator(func: F) -> F:
         if not (inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)):
@@ -296,7 +306,7 @@ def event_callback(
     return decorator
 
 
-def _register_clientside(spec: EventCallback, prevent_initial_call: bool | None) -> None:
+def _register_clientside(spec: EventCallback, prevent_initial_call: bool) -> None:
     config = _client_config(spec)
     dash.clientside_callback(
         f"function() {{ window.dash_live.startStream({config}, "

@@ -32,7 +32,24 @@ from typing import Any
 
 from .event_callbacks import check_transport
 
-__all__ = ["StreamSettings", "server_config"]
+__all__ = ["StreamSettings", "reset_default_timeout", "server_config", "set_default_timeout"]
+
+# The stream timeout of every app whose config does not set DASH_LIVE_STREAM_TIMEOUT. Only the
+# dash-event-callback shim (``setup_event_callback(timeout=...)``) changes it: that call set a
+# process-wide timeout before any app existed, so a migrated app keeps the timeout it chose.
+_default_timeout: float | None = None
+
+
+def set_default_timeout(timeout: float) -> None:
+    """Make ``timeout`` the stream timeout of every app that does not configure one."""
+    global _default_timeout
+    _default_timeout = timeout
+
+
+def reset_default_timeout() -> None:
+    """Forget :func:`set_default_timeout` (for tests)."""
+    global _default_timeout
+    _default_timeout = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,12 @@ class StreamSettings:
     def from_config(cls, config: Mapping[str, Any]) -> StreamSettings:
         """The settings in ``config``; a bad value raises ValueError naming the setting."""
         return cls(
-            timeout=float(config.get("DASH_LIVE_STREAM_TIMEOUT", cls.timeout)),
+            timeout=float(
+                config.get(
+                    "DASH_LIVE_STREAM_TIMEOUT",
+                    cls.timeout if _default_timeout is None else _default_timeout,
+                )
+            ),
             keepalive=float(config.get("DASH_LIVE_KEEPALIVE", cls.keepalive)),
             max_streams_per_client=int(
                 config.get("DASH_LIVE_MAX_STREAMS_PER_CLIENT", cls.max_streams_per_client)

@@ -12,7 +12,7 @@ import dash
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from dash_live import event_callbacks, socketio_server
+from dash_live import event_callbacks, settings, socketio_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 def _reset_registries() -> None:
     socketio_server.reset()
     event_callbacks.reset()
+    settings.reset_default_timeout()
     # @event_callback registers through dash.clientside_callback, which Dash keeps globally
     # until the next app starts; a test must not hand its callbacks to the next test's app.
     dash._callback.GLOBAL_CALLBACK_LIST.clear()

@@ -292,6 +292,42 @@ def test_start_callback_has_no_output_and_the_same_dependencies() -> None:
     assert config["reset"] == [["out", "children", "set", "Stopped."]]
 
 
+def test_the_default_waits_for_an_input_change_as_dash_event_callback_does() -> None:
+    # dash-event-callback defaults to prevent_initial_call=True: a migrated app must not start
+    # every stream (an LLM call, a database scan) when the page loads.
+    @event_callback(GO)
+    def gen(n: int) -> Iterator[StreamProps]:
+        yield stream_props("out", {"children": n})
+
+    [entry] = GLOBAL_CALLBACK_LIST
+    assert entry["prevent_initial_call"] is True
+
+
+@pytest.mark.parametrize("concat", [True, False])
+def test_concat_is_accepted_and_changes_nothing(concat: bool) -> None:
+    @event_callback(GO, concat=concat)
+    def gen(n: int) -> Iterator[StreamProps]:
+        yield stream_props("out", {"children": n})
+
+    [entry] = GLOBAL_CALLBACK_LIST
+    assert registered(key_of(gen)) is not None
+    assert entry["prevent_initial_call"] is True
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"concat": "yes"}, "concat must be True or False (it has no effect), got 'yes'"),
+        ({"prevent_initial_call": None}, "prevent_initial_call must be True or False, got None"),
+    ],
+)
+def test_flags_that_are_not_booleans_are_refused_by_value(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        event_callback(GO, **kwargs)
+
+
 def test_prevent_initial_call_false_starts_on_load() -> None:
     @event_callback(GO, prevent_initial_call=False)
     def gen(n: int) -> Iterator[StreamProps]:
