@@ -69,13 +69,26 @@ def _respond(
 # cannot be (Dash() itself raised). There the async routes of asgi_stream.py answer instead.
 
 
+def _json_body() -> Any:
+    """The request's JSON body, or None when it is not JSON."""
+    try:
+        return flask.request.get_json(silent=True)
+    except RecursionError:
+        # silent=True covers malformed JSON only: a body nested ~1,000 deep exhausts the
+        # parser's recursion instead, which would otherwise answer 500.
+        raise StreamRequestError(
+            "the request body is JSON nested too deeply to read; a stream request is "
+            "{callback, stream, inputs, state, ...} with each value as Dash sends it"
+        ) from None
+
+
 def _stream_view() -> Any:
     settings = StreamSettings.from_config(flask.current_app.config)
     client = flask.request.remote_addr or "?"
     set_nodelay(flask.request.environ)  # every frame goes out at once (see nodelay.py)
     try:
         check_body_size(flask.request.content_length, settings)
-        request, runner = start_stream(flask.request.get_json(silent=True), client, settings)
+        request, runner = start_stream(_json_body(), client, settings)
     except StreamRequestError as error:
         return _refuse(error)
     body = _respond(
@@ -94,7 +107,7 @@ def _stream_view() -> Any:
 
 def _cancel_view() -> Any:
     try:
-        cancel_request(flask.request.get_json(silent=True))
+        cancel_request(_json_body())
     except StreamRequestError as error:
         return _refuse(error)
     return flask.Response(status=204)
