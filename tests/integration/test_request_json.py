@@ -18,7 +18,7 @@ Serve = Callable[[object], LiveServer]
 
 
 def app_on(backend: str) -> dash.Dash:
-    app = dash.Dash(__name__, **({"backend": backend} if backend != "flask" else {}))
+    app = dash.Dash(__name__) if backend == "flask" else dash.Dash(__name__, backend=backend)
     app.layout = html.Div([html.Button("go", id="go"), html.Div(id="out")])
 
     @event_callback(Input("go", "n_clicks"))
