@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -75,14 +76,39 @@ def _pump(
             ignore_queue=True,
         )
 
+    # frames() enforces the timeout between the frames it makes; a page that stops
+    # acknowledging holds the pump here instead, so the wait enforces the same deadline.
+    deadline = time.monotonic() + (request.callback.timeout or settings.timeout)
+
+    def room_for(kind: str) -> bool:
+        """Wait for room in the window; False when the frame is not worth sending any more."""
+        let_go = None
+        while not in_flight.acquire(timeout=_POLL):
+            now = time.monotonic()
+            if now > deadline:
+                logger.warning(
+                    "the page of Socket.IO stream %s stopped acknowledging; closed at its timeout",
+                    stream_id,
+                )
+                return False
+            if runner.cancelled.is_set():
+                if kind != "end":
+                    return False  # cancelled or disconnected: nobody is reading any more
+                # The end frame tells a page that is still there how the stream ended (after
+                # a cancel it sent); a page that went away never acknowledges, so its wait is
+                # bounded by the keep-alive interval, as a vanished HTTP client's is.
+                let_go = now + settings.keepalive if let_go is None else let_go
+                if now > let_go:
+                    return False
+        return True
+
     try:
         for group in frames(request, runner, settings, debug):
             for kind, data in group:
                 if kind == "keepalive":
                     continue  # Engine.IO's own pings watch the connection.
-                while not in_flight.acquire(timeout=_POLL):
-                    if runner.cancelled.is_set() and kind != "end":
-                        return  # cancelled or disconnected: nobody is reading any more
+                if not room_for(kind):
+                    return
                 payload = RawJSON(data) if kind == "update" else data
                 send(kind, payload, lambda *_: in_flight.release())
     except Exception:

@@ -1,0 +1,116 @@
+"""A Socket.IO stream whose page stops acknowledging frames, or vanishes while the stream's last
+frame waits for room in the window, releases its generator and its registry entry: the stream
+timeout holds, and a vanished page is let go within the keep-alive interval (issue 12, defects
+4 and 5: such streams stayed registered, each with a pump polling every 0.2 s, for ever)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import dash
+import pytest
+from dash import Input, html
+
+from dash_live import attach_socketio, event_callback, stream_props
+from dash_live.socket_streams import START_EVENT, WINDOW
+from dash_live.stream_session import live_streams
+from tests.conftest import LiveServer
+from tests.integration.test_socketio import RawSocket
+
+Serve = Callable[[object], LiveServer]
+WAIT = 10.0
+
+
+def wait_until(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def start_stream(raw: RawSocket, func: Callable[..., Any]) -> str:
+    """Start ``func``'s stream over the raw socket; its frames will never be acknowledged."""
+    stream = uuid.uuid4().hex
+    body = {
+        "callback": f"{func.__module__}.{func.__qualname__}",
+        "stream": stream,
+        "inputs": [{"id": "go", "property": "n_clicks", "value": 1}],
+        "state": [],
+        "changedPropIds": ["go.n_clicks"],
+    }
+    raw.ws.send("421" + json.dumps([START_EVENT, body]))
+    return stream
+
+
+def app_with(func_factory: Callable[[], Callable[..., Any]]) -> tuple[dash.Dash, Any]:
+    app = dash.Dash(__name__)
+    app.layout = html.Div([html.Button(id="go"), html.Div(id="out")])
+    app.server.config["DASH_LIVE_KEEPALIVE"] = 0.5
+    attach_socketio(app)
+    return app, func_factory()
+
+
+@pytest.fixture
+def closed() -> threading.Event:
+    return threading.Event()
+
+
+def test_the_timeout_holds_against_a_page_that_stops_acknowledging(
+    serve: Serve, closed: threading.Event
+) -> None:
+    def factory() -> Callable[..., Any]:
+        @event_callback(Input("go", "n_clicks"), timeout=1)
+        def endless(_n: int) -> Iterator[object]:
+            try:
+                for i in range(100_000):
+                    yield stream_props("out", {"children": str(i)})
+                    time.sleep(0.01)
+            finally:
+                closed.set()
+
+        return endless
+
+    app, func = app_with(factory)
+    raw = RawSocket(serve(app).url)
+    try:
+        start_stream(raw, func)
+        assert wait_until(lambda: live_streams.count() == 1, WAIT)
+        # The window fills after WINDOW frames; the generator must still be closed at 1 s.
+        assert closed.wait(WAIT), "the generator outlived its timeout"
+        assert wait_until(lambda: live_streams.count() == 0, WAIT)
+    finally:
+        raw.close()
+
+
+def test_a_page_that_vanishes_while_the_end_frame_waits_is_let_go(
+    serve: Serve, closed: threading.Event
+) -> None:
+    def factory() -> Callable[..., Any]:
+        @event_callback(Input("go", "n_clicks"))
+        def short(_n: int) -> Iterator[object]:
+            try:
+                for i in range(WINDOW):  # fills the window: the end frame waits for room
+                    yield stream_props("out", {"children": str(i)})
+                    time.sleep(0.05)  # one frame per update, not one batch of them
+            finally:
+                closed.set()
+
+        return short
+
+    app, func = app_with(factory)
+    raw = RawSocket(serve(app).url)
+    pumps_before = threading.active_count()
+    start_stream(raw, func)
+    assert closed.wait(WAIT)
+    assert live_streams.count() == 1  # the end frame waits for an acknowledgement
+    raw.close()
+    # Released within the keep-alive interval (0.5 s) once the disconnect is seen.
+    assert wait_until(lambda: live_streams.count() == 0, WAIT), "the stream leaked"
+    assert wait_until(lambda: threading.active_count() <= pumps_before, WAIT)
