@@ -10,13 +10,26 @@ BENCH_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python)
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 BENCH_INSTALLED := $(BENCH_VENV)/.installed
+DEMO_VENV := .venv-demo
+DEMO_PY := $(DEMO_VENV)/bin/python
+DEMO_INSTALLED := $(DEMO_VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench build system clean
+.PHONY: demo test lint typecheck unit bench build dist system clean
 
 # The demo's background-job card wants a redis-server (the app starts a private one).
-demo: $(INSTALLED) $(BUNDLE)
+demo: $(DEMO_INSTALLED)
 	@$(MAKE) --no-print-directory system SYSTEM_PACKAGES=/usr/bin/redis-server:redis-server
-	$(PY) -m examples.showcase.app
+	$(DEMO_PY) -m examples.showcase.app
+
+# The showcase gets a venv of its own with only the [demo] extra, not the test and lint tools of
+# .venv. The editable install runs the hatch build hook in pip's isolated build env (which has
+# dash[dev] for the generator), so the bundle is built here without .venv; depending on the
+# TypeScript sources reinstalls, and so rebuilds, when they change.
+$(DEMO_INSTALLED): pyproject.toml hatch_build.py $(TS_SOURCES)
+	test -x $(DEMO_PY) || $(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_PY) -m pip install --quiet --upgrade pip
+	$(DEMO_PY) -m pip install --quiet -e ".[demo]"
+	touch $@
 
 test: $(INSTALLED) $(BUNDLE) system lint typecheck
 	$(PY) -m pytest
@@ -47,6 +60,12 @@ $(BENCH_INSTALLED): pyproject.toml hatch_build.py
 	touch $@
 
 build: $(BUNDLE)
+
+# The sdist and the wheel, both holding the bundle and the generated classes: installing either
+# needs no Node.js (the build hook finds the generated files fresh and skips npm).
+dist: $(INSTALLED)
+	rm -rf dist
+	$(PY) -m build --outdir dist
 
 # The editable install runs the hatch build hook (hatch_build.py), which runs `npm ci`, webpack
 # and Dash's component generator when the generated files are missing or stale.
@@ -79,6 +98,6 @@ system:
 	fi
 
 clean:
-	rm -rf node_modules $(VENV) $(BENCH_VENV) dist build dash_live/dash_live.js* dash_live/proptypes.js \
+	rm -rf node_modules $(VENV) $(BENCH_VENV) $(DEMO_VENV) dist build dash_live/dash_live.js* dash_live/proptypes.js \
 		dash_live/metadata.json dash_live/package-info.json dash_live/_imports_.py
 	find dash_live -maxdepth 1 -name '[A-Z]*.py' -delete
