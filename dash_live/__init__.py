@@ -26,6 +26,7 @@ from .exceptions import (
     PayloadError,
     PayloadTooLargeError,
     TargetError,
+    UnsupportedDashError,
 )
 from .legacy import setup_event_callback
 from .protocol import append, merge
@@ -53,6 +54,7 @@ __all__ = [
     "PayloadError",
     "PayloadTooLargeError",
     "TargetError",
+    "UnsupportedDashError",
     "__version__",
     "append",
     "attach_socketio",

@@ -30,11 +30,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import dash
-from dash._get_app import app_context
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from ._compat import set_current_app
 from .coalesce import coalesce
 from .protocol import Update, encode_batch
 from .runner import _POLL, QUEUE_SIZE, Failed, Finished, Item, StreamRunner, updates_of
@@ -328,7 +328,7 @@ def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable
     from .stream_route import CANCEL_ROUTE, STREAM_ROUTE
 
     async def stream(request: Request) -> Response:
-        app_context.set(app)  # dash.get_app() and debug_mode() answer for this very app
+        set_current_app(app)  # dash.get_app() and debug_mode() answer for this very app
         settings = StreamSettings.from_config(server_config(app.server))
         header = request.headers.get("content-length")
         length = int(header) if header is not None and header.isdigit() else header

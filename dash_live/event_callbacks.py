@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import dash
-from dash.dependencies import Input, Output, State
+from dash.dependencies import ALLSMALLER, MATCH, Input, Output, State
 
+from ._compat import check_event_callback
 from .protocol import Update, updates_for, validate_component_id
 from .serialize import to_json
 
@@ -275,6 +276,10 @@ def event_callback(
         raise TypeError(f"prevent_initial_call must be True or False, got {prevent_initial_call!r}")
     if not isinstance(concat, bool):
         raise TypeError(f"concat must be True or False (it has no effect), got {concat!r}")
+    check_event_callback(
+        wildcard=_wildcard([*inputs, *states, *(inp for inp, _ in cancel_spec)]),
+        initial_call=not prevent_initial_call,
+    )
 
     def decorator(func: F) -> F:
         if not (inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func)):
@@ -304,6 +309,16 @@ def event_callback(
         return func
 
     return decorator
+
+
+def _wildcard(dependencies: Sequence[Input | State]) -> str | None:
+    """The name of the first MATCH or ALLSMALLER in the dependencies' ids, or None."""
+    for dep in dependencies:
+        if isinstance(dep.component_id, dict):
+            for value in dep.component_id.values():
+                if value is MATCH or value is ALLSMALLER:
+                    return "MATCH" if value is MATCH else "ALLSMALLER"
+    return None
 
 
 def _register_clientside(spec: EventCallback, prevent_initial_call: bool) -> None:

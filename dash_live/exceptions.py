@@ -37,3 +37,7 @@ class NotAttachedError(DashLiveError, RuntimeError):
 
 class MessageQueueError(DashLiveError, ConnectionError):
     """A push could not be handed to the message queue (Redis) shared by several processes."""
+
+
+class UnsupportedDashError(DashLiveError, RuntimeError):
+    """A feature asked for needs a newer Dash than the one installed."""

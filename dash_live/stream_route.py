@@ -20,8 +20,8 @@ from typing import Any
 import dash
 import flask
 from dash import hooks
-from dash._get_app import with_app_context_factory
 
+from ._compat import backend_name, bind_app, current_app, remember_app
 from .event_callbacks import all_registered
 from .exceptions import NotAttachedError
 from .nodelay import set_nodelay
@@ -120,7 +120,7 @@ def _serving_server() -> Any:
     """The server of the app being served: Flask's current app, else the current Dash app's."""
     if flask.has_app_context():
         return flask.current_app
-    return dash.get_app().server
+    return current_app().server
 
 
 def _page_config(index: str) -> str:
@@ -145,18 +145,14 @@ def _page_config(index: str) -> str:
     return script + index
 
 
-def _backend(app: object) -> str:
-    """The name of the Dash backend ``app`` runs on; "flask" for Dash versions without any."""
-    return str(getattr(getattr(app, "backend", None), "server_type", "flask"))
-
-
 def _setup_backend(app: dash.Dash) -> None:
     """Dash setup hook: on the FastAPI backend the routes are async ones (asgi_stream.py).
 
     Setup hooks run before Dash adds its routes, so these come first and answer; the
     ``hooks.route`` views registered for Flask never see a request there.
     """
-    backend = _backend(app)
+    remember_app(app)
+    backend = backend_name(app)
     if backend == "fastapi":
         from .asgi_stream import install
 
@@ -192,18 +188,19 @@ def ensure_routes() -> None:
             hooks.setup()(_setup_backend)
             _registered_with_hooks = True
     try:
-        app = dash.get_app()
+        app = current_app()
     except Exception:  # no app yet: the hooks will serve it
         return
+    remember_app(app)
     server = getattr(app, "server", None)
-    if _backend(app) != "flask":
+    if backend_name(app) != "flask":
         _setup_backend(app)
         return
     prefix = app.config.routes_pathname_prefix
     if isinstance(server, flask.Flask) and prefix + STREAM_ROUTE not in app.routes:
         try:
             for name, view in ((STREAM_ROUTE, _stream_view), (CANCEL_ROUTE, _cancel_view)):
-                app._add_url(name, with_app_context_factory(view, app), ("POST",))
+                app._add_url(name, bind_app(view, app), ("POST",))
         except AssertionError:
             # That app already serves requests and Flask takes no new routes; an app created
             # later gets them from the hooks.

@@ -28,11 +28,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-import dash
 import flask
-from dash._callback_context import context_value
-from dash._utils import AttributeDict, inputs_to_dict, inputs_to_vals
 
+from ._compat import AttributeDict, context_value, current_app, inputs_to_dict, inputs_to_vals
 from .coalesce import coalesce
 from .event_callbacks import EventCallback
 from .protocol import Update, encode_batch
@@ -318,7 +316,7 @@ def debug_mode() -> bool:
     """Whether the current Dash app shows its dev-tools UI (``app.run(debug=True)``); False
     when there is no app to ask, so nothing leaks by default."""
     try:
-        app = dash.get_app()
+        app = current_app()
     except Exception:
         return False
     return bool(getattr(getattr(app, "_dev_tools", None), "ui", False))

@@ -19,9 +19,7 @@ import inspect
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from dash._callback_context import context_value
-from dash._utils import AttributeDict
-
+from ._compat import AttributeDict, context_value
 from .protocol import Update
 from .runner import updates_of
 

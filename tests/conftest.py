@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,9 +14,35 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from dash_live import event_callbacks, settings, socketio_server
+from dash_live._compat import DASH_VERSION, INITIAL_CALL_WITHOUT_OUTPUTS, MATCH_WITHOUT_OUTPUTS
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
+
+
+def needs_dash(version: tuple[int, int], why: str) -> pytest.MarkDecorator:
+    """Skip a test on a Dash older than ``version`` (the compatibility runs, make compat):
+    dash-live refuses what such a Dash cannot run, and tests/unit/test_compat.py checks that."""
+    return pytest.mark.skipif(
+        version > DASH_VERSION, reason=f"needs Dash >= {version[0]}.{version[1]}: {why}"
+    )
+
+
+needs_match = needs_dash(MATCH_WITHOUT_OUTPUTS, "MATCH in a callback without outputs")
+needs_initial_call = needs_dash(INITIAL_CALL_WITHOUT_OUTPUTS, "initial calls without outputs")
+# Dash's FastAPI backend: Dash >= 4.2 with its [fastapi] extra installed.
+needs_fastapi = pytest.mark.skipif(
+    DASH_VERSION < (4, 2) or importlib.util.find_spec("fastapi") is None,
+    reason="needs Dash >= 4.2 with dash[fastapi]",
+)
+
+
+# Modules that import Starlette or uvicorn at their top are not collected without them.
+collect_ignore = (
+    []
+    if DASH_VERSION >= (4, 2) and importlib.util.find_spec("fastapi") is not None
+    else ["unit/test_asgi_stream.py", "integration/test_asgi_stream.py"]
+)
 
 
 def _reset_registries() -> None:

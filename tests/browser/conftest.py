@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 
 from dash_live import attach_socketio
 from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.conftest import needs_fastapi
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -91,7 +92,7 @@ def page(new_page: Callable[..., Page]) -> Page:
 LiveApp = Callable[..., dash.Dash]
 
 
-@pytest.fixture(params=["sse", "socketio", "fastapi"])
+@pytest.fixture(params=["sse", "socketio", pytest.param("fastapi", marks=needs_fastapi)])
 def transport(request: pytest.FixtureRequest) -> str:
     """Each event-callback test runs over every transport: one HTTP response per stream and
     the page's Socket.IO connection on Flask, and one HTTP response per stream on Dash's

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from dash_live import event_callback, stream_props
 from tests.browser.conftest import LiveApp, PageErrors, configure
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, needs_initial_call
 
 
 def wait_for_count(page: Page, at_least: int) -> None:
@@ -174,6 +174,7 @@ def test_cancel_honours_its_target_value(
     assert closed.wait(10), "the target value did not cancel the stream"
 
 
+@needs_initial_call
 def test_initial_call_async_generator_and_normal_callbacks_alongside(
     page: Page, serve: Callable[[object], LiveServer], live_app: LiveApp
 ) -> None:

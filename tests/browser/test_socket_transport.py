@@ -10,11 +10,12 @@ from dash import MATCH, Input, Output, ctx, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, attach_socketio, event_callback, stream_props
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, needs_match
 
 STREAMS = 20
 
 
+@needs_match
 def test_twenty_streams_of_one_tab_run_at_once_beside_normal_callbacks(
     page: Page, serve: Callable[[object], LiveServer]
 ) -> None:

@@ -12,7 +12,7 @@ from dash import Input, html
 
 from dash_live import event_callback, stream_props
 from dash_live.stream_route import CANCEL_ROUTE, STREAM_ROUTE
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, needs_fastapi
 
 Serve = Callable[[object], LiveServer]
 
@@ -28,7 +28,7 @@ def app_on(backend: str) -> dash.Dash:
     return app
 
 
-@pytest.mark.parametrize("backend", ["flask", "fastapi"])
+@pytest.mark.parametrize("backend", ["flask", pytest.param("fastapi", marks=needs_fastapi)])
 @pytest.mark.parametrize("route", [STREAM_ROUTE, CANCEL_ROUTE])
 @pytest.mark.parametrize("depth", [1_000, 100_000])
 def test_deeply_nested_json_is_refused_with_400(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 from types import ModuleType
@@ -19,7 +20,10 @@ def hand_written_modules() -> list[str]:
     names = [
         info.name
         for info in pkgutil.iter_modules(dash_live.__path__)
-        if not info.name[0].isupper() and info.name != "_imports_"
+        if not info.name[0].isupper()
+        and info.name != "_imports_"
+        # The FastAPI transport imports Starlette, which only dash[fastapi] brings.
+        and (info.name != "asgi_stream" or importlib.util.find_spec("starlette") is not None)
     ]
     return ["dash_live", *(f"dash_live.{name}" for name in sorted(names))]
 

@@ -18,6 +18,7 @@ from dash_live.event_callbacks import all_registered, registered, reset
 from dash_live.protocol import Update
 from dash_live.stream_route import STREAM_ROUTE
 from dash_live.stream_updates import StreamProps
+from tests.conftest import needs_initial_call, needs_match
 
 GO = Input("go", "n_clicks")
 
@@ -127,6 +128,7 @@ def test_reset_props_in_both_forms() -> None:
     assert [u.id for u in as_pairs.reset_updates] == ["a", "b"]
 
 
+@needs_match
 def test_pattern_matching_dependencies_are_kept() -> None:
     @event_callback(Input({"type": "cell", "index": ALL}, "n_clicks"), State({"k": MATCH}, "v"))
     def gen(clicks: list[int], value: Any) -> Iterator[StreamProps]:
@@ -328,6 +330,7 @@ def test_flags_that_are_not_booleans_are_refused_by_value(
         event_callback(GO, **kwargs)
 
 
+@needs_initial_call
 def test_prevent_initial_call_false_starts_on_load() -> None:
     @event_callback(GO, prevent_initial_call=False)
     def gen(n: int) -> Iterator[StreamProps]:

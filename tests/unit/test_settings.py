@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dash_live.settings import StreamSettings
+from tests.conftest import needs_fastapi
 
 
 def test_defaults() -> None:
@@ -30,6 +31,7 @@ def test_values_from_the_config_are_converted() -> None:
     assert isinstance(settings.timeout, float)
 
 
+@needs_fastapi
 def test_a_fastapi_app_keeps_its_settings_on_its_state() -> None:
     from fastapi import FastAPI
 

@@ -9,6 +9,7 @@ import pytest
 from dash import ALL, ALLSMALLER, MATCH, Input, State
 
 from dash_live import event_callback, stream_props
+from dash_live._compat import DASH_VERSION, MATCH_WITHOUT_OUTPUTS
 from dash_live.stream_request import (
     StreamRequestError,
     parse_stream_request,
@@ -122,6 +123,9 @@ def test_all_with_no_components(with_all: str) -> None:
 
 @pytest.fixture
 def with_match() -> str:
+    if DASH_VERSION < MATCH_WITHOUT_OUTPUTS:
+        pytest.skip("needs Dash >= 4.1: MATCH in a callback without outputs")
+
     @event_callback(
         Input({"type": "cell", "index": MATCH}, "n_clicks"),
         State({"type": "label", "index": MATCH}, "children"),
