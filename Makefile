@@ -14,7 +14,7 @@ DEMO_VENV := .venv-demo
 DEMO_PY := $(DEMO_VENV)/bin/python
 DEMO_INSTALLED := $(DEMO_VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench build dist system clean
+.PHONY: demo test lint typecheck unit compat bench build dist system clean
 
 # The demo's background-job card wants a redis-server (the app starts a private one).
 demo: $(DEMO_INSTALLED)
@@ -33,6 +33,12 @@ $(DEMO_INSTALLED): pyproject.toml hatch_build.py $(TS_SOURCES)
 
 test: $(INSTALLED) $(BUNDLE) system lint typecheck
 	$(PY) -m pytest
+	$(PY) scripts/compat.py
+
+# The Dash and Python matrix (scripts/compat.py): Dash 3.0.0 and 3.2.0, and Python 3.10 and
+# 3.13, each in a venv of its own under .venv-compat/ running the compatibility subset.
+compat: $(INSTALLED) $(BUNDLE) system
+	$(PY) scripts/compat.py
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
@@ -98,6 +104,6 @@ system:
 	fi
 
 clean:
-	rm -rf node_modules $(VENV) $(BENCH_VENV) $(DEMO_VENV) dist build dash_live/dash_live.js* dash_live/proptypes.js \
+	rm -rf node_modules $(VENV) $(BENCH_VENV) $(DEMO_VENV) .venv-compat dist build dash_live/dash_live.js* dash_live/proptypes.js \
 		dash_live/metadata.json dash_live/package-info.json dash_live/_imports_.py
 	find dash_live -maxdepth 1 -name '[A-Z]*.py' -delete
