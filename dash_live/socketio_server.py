@@ -89,19 +89,31 @@ def user_room(user_id: object) -> str:
 
 
 def session_user() -> str | None:
-    """The default user identity of a connection: ``session["user_id"]``, else the HTTP
-    basic-auth user name (what dash-auth's ``BasicAuth`` checks), else None (anonymous).
+    """The default user identity of a connection: one the server verified, else None.
 
-    It is called inside the request of a connecting socket:
+    That is ``session["user_id"]`` (set by the app's own login), else the user dash-auth
+    verified (its ``BasicAuth`` and ``OIDCAuth`` put ``{"email": ...}`` in ``session["user"]``
+    once the credentials check out). Flask signs the session with ``app.server.secret_key``,
+    so a client cannot forge either. An ``Authorization`` header alone names nobody: anyone can
+    send one, and the Socket.IO handshake does not run dash-auth's check. Called inside the
+    request of a connecting socket:
 
+    >>> import base64
     >>> app = flask.Flask(__name__)
-    >>> with app.test_request_context(headers={"Authorization": "Basic YWxpY2U6cHc="}):
+    >>> app.secret_key = "not-this-one-in-production"
+    >>> claim = {"Authorization": "Basic " + base64.b64encode(b"alice:wrong").decode()}
+    >>> with app.test_request_context(headers=claim):
+    ...     print(session_user())
+    ...     flask.session["user"] = {"email": "alice", "groups": []}  # as dash-auth does
     ...     session_user()
+    None
     'alice'
     """
     user = flask.session.get("user_id")
-    if user is None and flask.request.authorization is not None:
-        user = flask.request.authorization.username
+    if user is None:
+        verified = flask.session.get("user")
+        if isinstance(verified, dict) and isinstance(verified.get("email"), str):
+            user = verified["email"]
     return None if user is None else str(user)
 
 

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dash
+import dash_auth
 import flask
 import flask_socketio
 import pytest
@@ -404,7 +405,8 @@ def test_push_to_a_user_reaches_every_connection_of_that_user(
         connections.ordered(server.url, "websocket", headers=login_cookie(server.url, "alice"))
     )
     bob = connections.ordered(server.url, "websocket", headers=login_cookie(server.url, "bob"))
-    carol_tabs = [
+    # Issue 12, defect 1: a basic-auth header that nothing checked names nobody.
+    claims_carol = [
         connections.ordered(server.url, t, headers=basic_auth("carol", "pw")) for t in TRANSPORTS
     ]
     anonymous = connections.ordered(server.url, "polling")
@@ -417,11 +419,39 @@ def test_push_to_a_user_reaches_every_connection_of_that_user(
 
     for tab in alice_tabs:
         assert tab.before_fence("f1") == [(UPDATE_EVENT, [[["badge", "children", "set", 3]]])]
-    for tab in carol_tabs:
-        assert tab.before_fence("f1") == [(UPDATE_EVENT, [[["badge", "children", "set", 4]]])]
+    for tab in claims_carol:
+        assert tab.before_fence("f1") == []
     assert bob.before_fence("f1") == []
     assert anonymous.before_fence("f1") == []
     assert [["badge", "children", "set", 3]] in alice_client.received(2)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_with_dash_auth_only_the_user_whose_password_checked_out_gets_their_pushes(
+    serve: Serve, connections: Connections, transport: str
+) -> None:
+    app, socketio = new_app()
+    dash_auth.BasicAuth(app, {"bob": "right", "eve": "hers"})
+    server = serve(app)
+    with requests.Session() as browser:  # bob signs in as a browser does: the page, then socket
+        assert browser.get(server.url, auth=("bob", "right"), timeout=WAIT).status_code == 200
+        verified = {"Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
+    refused = basic_auth("bob", "wrong")
+    assert requests.get(server.url, headers=refused, timeout=WAIT).status_code == 401
+    bob = connections.ordered(server.url, transport, headers=verified)
+    # eve's own password is right, but she claims bob's name on the socket.
+    forger = connections.ordered(server.url, transport, headers=refused)
+    eve = requests.get(server.url, auth=("eve", "hers"), timeout=WAIT)
+    eve_claims_bob = connections.ordered(
+        server.url, transport, headers={"Cookie": f"session={eve.cookies['session']}", **refused}
+    )
+
+    push_props("badge", {"children": "for bob"}, user="bob")
+    push_fence("f1", socketio)
+
+    assert bob.before_fence("f1") == [(UPDATE_EVENT, [[["badge", "children", "set", "for bob"]]])]
+    assert forger.before_fence("f1") == []
+    assert eve_claims_bob.before_fence("f1") == []
 
 
 # Events: client -> server, server -> client, and names that cannot be sent.

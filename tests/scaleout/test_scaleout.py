@@ -6,7 +6,6 @@ them by PID. Clients are real python-socketio clients over WebSocket.
 
 from __future__ import annotations
 
-import base64
 import os
 import queue
 import subprocess
@@ -17,6 +16,7 @@ from typing import Any
 
 import pytest
 import redis
+import requests
 import socketio
 
 from dash_live.message_queue import CHANNEL
@@ -177,11 +177,12 @@ def test_every_kind_of_update_reaches_all_tabs_of_a_user_across_workers(
     redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
 ) -> None:
     first, second = workers(), workers()
-    alice = {"Authorization": basic_auth("alice")}
-    # Two tabs of alice on two workers, and bob: the user comes from HTTP basic auth.
+    # Two tabs of alice on two workers, and bob: the user comes from the session cookie of
+    # the app's login on one worker, which the other honours (one secret for all).
+    alice = login_cookie(first.url, "alice")
     alice_here = tabs(first.url, headers=alice)
     alice_there = tabs(second.url, headers=alice)
-    bob = tabs(second.url, headers={"Authorization": basic_auth("bob")})
+    bob = tabs(second.url, headers=login_cookie(first.url, "bob"))
     wait_for_subscribers(redis_server.url, 2)
 
     pushed = subprocess.run(
@@ -217,8 +218,11 @@ def test_every_kind_of_update_reaches_all_tabs_of_a_user_across_workers(
     assert bob.next_update() == news("fence"), "bob received alice's update"
 
 
-def basic_auth(user: str) -> str:
-    return "Basic " + base64.b64encode(f"{user}:pw".encode()).decode()
+def login_cookie(url: str, user: str) -> dict[str, str]:
+    """The ``Cookie`` header of a browser that logged in as ``user`` at ``url``."""
+    answer = requests.get(f"{url}/login/{user}", timeout=WAIT)
+    assert answer.status_code == 200, answer.text
+    return {"Cookie": f"session={answer.cookies['session']}"}
 
 
 def test_killing_one_worker_does_not_disturb_the_clients_of_the_other(

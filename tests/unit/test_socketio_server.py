@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 import dash
+import dash_auth
 import flask
 import flask_socketio
 import pytest
@@ -358,18 +359,41 @@ def test_numeric_session_user(app: dash.Dash) -> None:
     assert "dash-live:user:42" in rooms_of(client)
 
 
-def test_basic_auth_user_joins_the_user_room(app: dash.Dash) -> None:
+def test_a_basic_auth_header_alone_joins_no_user_room(app: dash.Dash) -> None:
+    # Issue 12, defect 1: anyone can send "bob:<any password>"; nothing checked it.
     socketio = with_probes(attach_socketio(app))
     client = socketio.test_client(app.server, headers=basic_auth("bob"))
+    assert client.is_connected()
+    assert not [room for room in rooms_of(client) if room.startswith("dash-live:user:")]
+
+
+def test_a_user_dash_auth_verified_joins_the_user_room(app: dash.Dash) -> None:
+    dash_auth.BasicAuth(app, {"bob": "secret"})
+    socketio = with_probes(attach_socketio(app))
+    browser = app.server.test_client()
+    assert browser.get("/", headers=basic_auth("bob")).status_code == 200  # dash-auth checked
+    client = socketio.test_client(app.server, flask_test_client=browser)
     assert "dash-live:user:bob" in rooms_of(client)
 
 
-def test_session_user_prefers_the_session_over_basic_auth(app: dash.Dash) -> None:
+def test_a_password_dash_auth_refused_names_nobody(app: dash.Dash) -> None:
+    dash_auth.BasicAuth(app, {"bob": "right"})
+    socketio = with_probes(attach_socketio(app))
+    browser = app.server.test_client()
+    assert browser.get("/", headers=basic_auth("bob")).status_code == 401  # "bob:secret"
+    client = socketio.test_client(app.server, flask_test_client=browser, headers=basic_auth("bob"))
+    assert not [room for room in rooms_of(client) if room.startswith("dash-live:user:")]
+
+
+def test_session_user_prefers_the_app_login_then_dash_auth(app: dash.Dash) -> None:
     with app.server.test_request_context(headers=basic_auth("bob")):
+        assert session_user() is None
+        flask.session["user"] = {"email": "bob", "groups": []}
         assert session_user() == "bob"
         flask.session["user_id"] = 7
         assert session_user() == "7"
     with app.server.test_request_context():
+        flask.session["user"] = "bob"  # not dash-auth's shape: not an identity
         assert session_user() is None
 
 
