@@ -49,6 +49,7 @@ from .stream_session import (
     check_body_size,
     debug_mode,
     error_frames,
+    http_owner,
     live_streams,
     prepare_stream,
     timeout_frames,
@@ -320,6 +321,12 @@ async def _json_body(request: Request) -> Any:
         return None
 
 
+def _owner(request: Request) -> str:
+    return http_owner(
+        request.client.host if request.client else None, request.headers.get("authorization")
+    )
+
+
 def _refuse(error: StreamRequestError) -> Response:
     return PlainTextResponse(str(error), status_code=error.status)
 
@@ -333,22 +340,29 @@ def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable
         header = request.headers.get("content-length")
         length = int(header) if header is not None and header.isdigit() else header
         client = request.client.host if request.client else "?"
+        owner = http_owner(
+            request.client.host if request.client else None, request.headers.get("authorization")
+        )
         try:
             check_body_size(length, settings)
             body = await _json_body(request)
             prepared = prepare_stream(body, _http_facts(request))
             stream_id = prepared.request.stream_id
             run = LoopStream(asyncio.get_running_loop())
-            live_streams.open(stream_id, client, run, settings.max_streams_per_client)
+            live_streams.open(stream_id, client, run, settings.max_streams_per_client, owner)
         except StreamRequestError as error:
             return _refuse(error)
         return StreamResponse(
-            prepared, run, settings, debug_mode(), lambda: live_streams.close(stream_id, client)
+            prepared, run, settings, debug_mode(), lambda: live_streams.close(stream_id)
         )
 
     async def cancel(request: Request) -> Response:
         try:
-            cancel_request(await _json_body(request))
+            owner = http_owner(
+                request.client.host if request.client else None,
+                request.headers.get("authorization"),
+            )
+            cancel_request(await _json_body(request), owner)
         except StreamRequestError as error:
             return _refuse(error)
         return Response(status_code=204)

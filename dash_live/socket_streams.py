@@ -49,9 +49,15 @@ _POLL = 0.2  # how often a pump waiting for acknowledgements looks for cancellat
 logger = logging.getLogger("dash_live")
 
 
-def client_key(sid: str) -> str:
-    """The key counting a connection's streams (HTTP streams count by address)."""
+def owner_key(sid: str) -> str:
+    """Who owns a stream started over a connection: that connection alone cancels it."""
     return "sid:" + sid
+
+
+def client_address() -> str:
+    """The address of the connecting client (the handshake's), against which its streams count:
+    a second socket of the same client shares the limit, as HTTP streams do."""
+    return flask.request.remote_addr or "?"
 
 
 def _pump(
@@ -115,7 +121,7 @@ def _pump(
         logger.exception("the Socket.IO stream %s of %s broke", stream_id, request.callback.key)
     finally:
         runner.cancel()
-        live_streams.close(stream_id, client_key(sid))
+        live_streams.close(stream_id)
 
 
 def install(socketio: LiveSocketIO) -> None:
@@ -126,7 +132,7 @@ def install(socketio: LiveSocketIO) -> None:
         sid: str = flask.request.sid  # type: ignore[attr-defined]
         settings = StreamSettings.from_config(flask.current_app.config)
         try:
-            request, runner = start_stream(body, client_key(sid), settings)
+            request, runner = start_stream(body, client_address(), settings, owner_key(sid))
         except StreamRequestError as error:
             return {"error": str(error), "status": error.status}
         socketio.start_background_task(
@@ -136,13 +142,14 @@ def install(socketio: LiveSocketIO) -> None:
 
     @socketio.on_reserved(CANCEL_EVENT)
     def cancel(body: object) -> None:
+        sid: str = flask.request.sid  # type: ignore[attr-defined]
         stream_id = cancelled_stream(body)
         if stream_id is not None:
-            live_streams.cancel(stream_id)
+            live_streams.cancel(stream_id, owner_key(sid))
 
 
 def cancel_connection_streams(sid: str) -> None:
     """Cancel the streams of a connection that went away."""
-    cancelled = live_streams.cancel_client(client_key(sid))
+    cancelled = live_streams.cancel_owner(owner_key(sid))
     if cancelled:
         logger.debug("cancelled %d streams of disconnected socket %s", cancelled, sid)

@@ -34,6 +34,7 @@ from .stream_session import (
     check_body_size,
     debug_mode,
     frames,
+    http_owner,
     live_streams,
     start_stream,
 )
@@ -85,10 +86,11 @@ def _json_body() -> Any:
 def _stream_view() -> Any:
     settings = StreamSettings.from_config(flask.current_app.config)
     client = flask.request.remote_addr or "?"
+    owner = http_owner(flask.request.remote_addr, flask.request.headers.get("Authorization"))
     set_nodelay(flask.request.environ)  # every frame goes out at once (see nodelay.py)
     try:
         check_body_size(flask.request.content_length, settings)
-        request, runner = start_stream(_json_body(), client, settings)
+        request, runner = start_stream(_json_body(), client, settings, owner)
     except StreamRequestError as error:
         return _refuse(error)
     body = _respond(
@@ -96,7 +98,7 @@ def _stream_view() -> Any:
         runner,
         settings,
         debug_mode(),
-        lambda: live_streams.close(request.stream_id, client),
+        lambda: live_streams.close(request.stream_id),
     )
     return flask.Response(
         body,
@@ -107,7 +109,8 @@ def _stream_view() -> Any:
 
 def _cancel_view() -> Any:
     try:
-        cancel_request(_json_body())
+        owner = http_owner(flask.request.remote_addr, flask.request.headers.get("Authorization"))
+        cancel_request(_json_body(), owner)
     except StreamRequestError as error:
         return _refuse(error)
     return flask.Response(status=204)

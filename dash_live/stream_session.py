@@ -19,6 +19,7 @@ its audience.
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import logging
 import threading
 import time
@@ -71,16 +72,48 @@ class Cancellable(Protocol):
     def cancel(self) -> None: ...
 
 
+def http_owner(remote: str | None, authorization: str | None) -> str:
+    """Who owns a stream started over HTTP: the client's address, and its credentials when it
+    sent an ``Authorization`` header (kept as a digest). Only a cancel request from the same
+    owner stops the stream. Cookies are left out on purpose: a signed session cookie is
+    re-issued on many responses (dash-auth rewrites it on each), so the tab's cancel would
+    come with another one.
+
+    >>> http_owner("10.0.0.7", None)
+    'http:10.0.0.7'
+    >>> http_owner("10.0.0.7", "Basic Ym9iOnB3") == http_owner("10.0.0.7", "Basic ZXZlOnB3")
+    False
+    """
+    owner = f"http:{remote or '?'}"
+    if authorization:
+        owner += ":" + hashlib.sha256(authorization.encode()).hexdigest()[:32]
+    return owner
+
+
+@dataclass
+class _Open:
+    client: str
+    owner: str
+    runner: Cancellable
+
+
 class Streams:
-    """The streams running in this process, by id and by client."""
+    """The streams running in this process: each counted against its client (an address, for
+    the per-client limit) and cancellable only by its owner (the HTTP client that started it,
+    see :func:`http_owner`, or the socket)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.runners: dict[str, Cancellable] = {}
+        self.streams: dict[str, _Open] = {}
         self.per_client: dict[str, int] = {}
-        self.of_client: dict[str, set[str]] = {}
+        self.of_owner: dict[str, set[str]] = {}
 
-    def open(self, stream_id: str, client: str, runner: Cancellable, limit: int) -> None:
+    def open(
+        self, stream_id: str, client: str, runner: Cancellable, limit: int, owner: str | None = None
+    ) -> None:
+        """Register a stream of ``client`` owned by ``owner`` (default: ``client``); raise a
+        429 :class:`StreamRequestError` past ``limit`` streams of that client."""
+        owner = client if owner is None else owner
         with self.lock:
             if self.per_client.get(client, 0) >= limit:
                 raise StreamRequestError(
@@ -88,44 +121,50 @@ class Streams:
                     "PER_CLIENT)",
                     status=429,
                 )
-            if stream_id in self.runners:
+            if stream_id in self.streams:
                 raise StreamRequestError(f"stream {stream_id!r} is already running", status=409)
             self.per_client[client] = self.per_client.get(client, 0) + 1
-            self.of_client.setdefault(client, set()).add(stream_id)
-            self.runners[stream_id] = runner
+            self.of_owner.setdefault(owner, set()).add(stream_id)
+            self.streams[stream_id] = _Open(client, owner, runner)
 
-    def close(self, stream_id: str, client: str) -> None:
+    def close(self, stream_id: str) -> None:
+        """Forget a stream that ended (idempotent)."""
         with self.lock:
-            self.runners.pop(stream_id, None)
-            left = self.per_client.get(client, 1) - 1
+            entry = self.streams.pop(stream_id, None)
+            if entry is None:
+                return
+            left = self.per_client.get(entry.client, 1) - 1
             if left > 0:
-                self.per_client[client] = left
+                self.per_client[entry.client] = left
             else:
-                self.per_client.pop(client, None)
-            ids = self.of_client.get(client)
+                self.per_client.pop(entry.client, None)
+            ids = self.of_owner.get(entry.owner)
             if ids is not None:
                 ids.discard(stream_id)
                 if not ids:
-                    del self.of_client[client]
+                    del self.of_owner[entry.owner]
 
-    def cancel(self, stream_id: str) -> bool:
+    def cancel(self, stream_id: str, owner: str) -> bool:
+        """Cancel the stream if ``owner`` owns it; return whether it did."""
         with self.lock:
-            runner = self.runners.get(stream_id)
+            entry = self.streams.get(stream_id)
+            runner = entry.runner if entry is not None and entry.owner == owner else None
         if runner is not None:
             runner.cancel()
         return runner is not None
 
-    def cancel_client(self, client: str) -> int:
-        """Cancel every stream of ``client``; return how many there were."""
+    def cancel_owner(self, owner: str) -> int:
+        """Cancel every stream of ``owner``; return how many there were."""
         with self.lock:
-            runners = [self.runners[i] for i in self.of_client.get(client, ()) if i in self.runners]
+            ids = self.of_owner.get(owner, ())
+            runners = [self.streams[i].runner for i in ids if i in self.streams]
         for runner in runners:
             runner.cancel()
         return len(runners)
 
     def count(self) -> int:
         with self.lock:
-            return len(self.runners)
+            return len(self.streams)
 
 
 live_streams = Streams()
@@ -201,19 +240,20 @@ def prepare_stream(body: object, http: HttpFacts) -> PreparedStream:
 
 
 def start_stream(
-    body: object, client: str, settings: StreamSettings
+    body: object, client: str, settings: StreamSettings, owner: str | None = None
 ) -> tuple[StreamRequest, StreamRunner]:
     """Check a stream request and start its generator in a worker thread (or greenlet); call
     inside a Flask request context.
 
     Raises :class:`StreamRequestError` (with an HTTP status) when the request is refused. The
-    caller must eventually call ``live_streams.close(request.stream_id, client)``.
+    caller must eventually call ``live_streams.close(request.stream_id)``. ``client`` counts
+    against the per-client limit; ``owner`` (default ``client``) alone may cancel it.
     """
     prepared = prepare_stream(body, HttpFacts.of_flask())
     request = prepared.request
     spec = request.callback
     runner = StreamRunner(spec.func, prepared.args, prepared.context, name=f"dash-live:{spec.name}")
-    live_streams.open(request.stream_id, client, runner, settings.max_streams_per_client)
+    live_streams.open(request.stream_id, client, runner, settings.max_streams_per_client, owner)
     runner.start()
     return request, runner
 
@@ -333,13 +373,14 @@ def check_body_size(length: int | str | None, settings: StreamSettings) -> None:
         )
 
 
-def cancel_request(body: object) -> None:
-    """Cancel the stream a cancel request names (HTTP transports); raise
-    :class:`StreamRequestError` when the body names none."""
+def cancel_request(body: object, owner: str) -> None:
+    """Cancel the stream a cancel request names (HTTP transports), if ``owner`` started it;
+    raise :class:`StreamRequestError` when the body names none. Someone else's stream, or one
+    that has ended, is answered as a cancelled one: the answer tells nobody which ids run."""
     stream_id = cancelled_stream(body)
     if stream_id is None:
         raise StreamRequestError(f"cancel needs {{'stream': id}}, got {body!r:.80}")
-    live_streams.cancel(stream_id)
+    live_streams.cancel(stream_id, owner)
 
 
 def cancelled_stream(body: object) -> str | None:

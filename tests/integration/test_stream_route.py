@@ -152,9 +152,17 @@ def post_stream(
 class OpenStream:
     """A stream request left open, read a chunk at a time until a condition holds."""
 
-    def __init__(self, base_url: str, body: Body, route: str = "/" + STREAM_ROUTE) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        body: Body,
+        route: str = "/" + STREAM_ROUTE,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.stream_id: str = body["stream"]
-        self.response = requests.post(base_url + route, json=body, stream=True, timeout=10)
+        self.response = requests.post(
+            base_url + route, json=body, stream=True, timeout=10, headers=headers
+        )
         self.status = self.response.status_code
         self._chunks = self.response.iter_content(chunk_size=None, decode_unicode=True)
         self.text = ""
@@ -227,13 +235,15 @@ def _no_stream_left_over() -> Iterator[None]:
     yield
     if not wait_until(lambda: live_streams.count() == 0, 5):
         with live_streams.lock:
-            for runner in live_streams.runners.values():
+            for entry in live_streams.streams.values():
+                runner = entry.runner
                 if isinstance(runner, StreamRunner):
                     runner.cancelled.set()  # not cancel(): that is what raises for async runners
                 else:
                     runner.cancel()
-            live_streams.runners.clear()
+            live_streams.streams.clear()
             live_streams.per_client.clear()
+            live_streams.of_owner.clear()
 
 
 def layout() -> html.Div:
@@ -939,7 +949,7 @@ def test_vanished_client_of_a_quiet_generator_is_noticed_by_keep_alive(
 
     stream = opened(serve(app).url, stream_body(quiet))
     stream.read_first_update()
-    runner = live_streams.runners[stream.stream_id]
+    runner = live_streams.streams[stream.stream_id].runner
     assert isinstance(runner, StreamRunner)
     stream.close()
     # Nothing is yielded, so only a failed keep-alive write can reveal the closed connection.
