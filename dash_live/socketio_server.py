@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import flask
 from flask_socketio import SocketIO
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from . import rooms, socket_streams
 from .exceptions import InvalidEventNameError, PayloadTooLargeError
@@ -178,11 +179,15 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         *,
         identify: Identify | None = session_user,
         max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+        request_hooks: bool = True,
         **kwargs: Any,
     ) -> None:
         if not isinstance(max_payload_bytes, int) or max_payload_bytes <= 0:
             raise ValueError(f"max_payload_bytes must be a positive int, got {max_payload_bytes!r}")
+        if not isinstance(request_hooks, bool):
+            raise TypeError(f"request_hooks must be True or False, got {request_hooks!r}")
         self.identify = identify
+        self.request_hooks = request_hooks
         self.max_payload_bytes = max_payload_bytes
         kwargs.setdefault("json", SocketJSON)
         kwargs.setdefault("async_mode", _choose_async_mode())
@@ -228,6 +233,7 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
             takes_auth = _accepts_argument(handler)
 
             def connect(auth: Any = None) -> Any:
+                self._admit()
                 self._join_user_room()
                 self._restore_rooms(auth)
                 auth = rooms.without_room_tokens(auth)
@@ -255,6 +261,21 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
             return handler
 
         return decorator
+
+    def _admit(self) -> None:
+        """Run the app's ``before_request`` hooks on the connection's handshake, as Flask runs
+        them before any route: a hook that answers (dash-auth's 401, a login redirect) refuses
+        the connection. So the socket, its streams and its pushes are covered by the app's
+        authentication as its HTTP routes are (Flask-SocketIO runs no hook of its own)."""
+        if not self.request_hooks:
+            return
+        answer = flask.current_app.preprocess_request()
+        if answer is not None:
+            status = getattr(flask.current_app.make_response(answer), "status_code", "?")
+            # Socket.IO's own exception: its message reaches the client's connect_error.
+            raise SocketRefused(
+                f"the app's before_request hooks refused this connection (HTTP {status})"
+            )
 
     def _restore_rooms(self, auth: Any) -> None:
         request: Any = flask.request
@@ -331,6 +352,7 @@ def attach_socketio(
     identify: Identify | None = session_user,
     max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
     redis_url: str | None = None,
+    request_hooks: bool = True,
     **socketio_options: Any,
 ) -> LiveSocketIO:
     """Attach Socket.IO to a Dash app and return the server, ready for ``@socketio.on``.
@@ -341,6 +363,9 @@ def attach_socketio(
             user id whose room the connection joins, or None. Default: :func:`session_user`.
             Pass None to keep connections anonymous.
         max_payload_bytes: the largest encoded message a push or emit may send.
+        request_hooks: run the app's ``before_request`` hooks (dash-auth's check among them)
+            on each connection's handshake, refusing the connection when one answers; False
+            when the app authenticates sockets itself (a ``connect`` handler).
         redis_url: a Redis URL shared by every process that serves or pushes (gunicorn workers,
             instances, job processes); default: the ``DASH_LIVE_REDIS_URL`` Flask setting or
             environment variable; None of them: this process alone. See
@@ -371,7 +396,11 @@ def attach_socketio(
     if url is not None and "client_manager" not in socketio_options:
         socketio_options["client_manager"] = LiveRedisManager(url)
     socketio = LiveSocketIO(
-        server, identify=identify, max_payload_bytes=max_payload_bytes, **socketio_options
+        server,
+        identify=identify,
+        max_payload_bytes=max_payload_bytes,
+        request_hooks=request_hooks,
+        **socketio_options,
     )
     global _active
     _active = socketio

@@ -426,32 +426,60 @@ def test_push_to_a_user_reaches_every_connection_of_that_user(
     assert [["badge", "children", "set", 3]] in alice_client.received(2)
 
 
+def refusal(url: str, transport: str, headers: dict[str, str]) -> str:
+    """Connect to the default namespace and return the server's answer, which must be a
+    refusal (a ``44`` packet); every connection opened is closed."""
+    endpoint = f"{url}/socket.io/?EIO=4&transport={transport}"
+    if transport == "websocket":
+        ws = websocket.create_connection(
+            endpoint.replace("http://", "ws://"), timeout=WAIT, header=headers
+        )
+        try:
+            opened = ws.recv()
+            assert isinstance(opened, str), opened
+            assert opened.startswith("0{"), opened
+            ws.send("40")
+            answer = ws.recv()
+        finally:
+            close_websocket(ws)
+    else:
+        with requests.Session() as http:
+            http.headers.update(headers)
+            with http.get(endpoint, timeout=WAIT) as handshake:
+                endpoint += "&sid=" + json.loads(handshake.text[1:])["sid"]
+            with http.post(endpoint, data="40", timeout=WAIT) as sent:
+                assert sent.status_code == 200, sent.text
+            with http.get(endpoint, timeout=WAIT) as answered:
+                answer = answered.text
+    assert isinstance(answer, str), answer
+    assert answer.startswith("44{"), answer
+    return answer
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
-def test_with_dash_auth_only_the_user_whose_password_checked_out_gets_their_pushes(
+def test_with_dash_auth_a_socket_connects_and_gets_pushes_only_as_a_page_would(
     serve: Serve, connections: Connections, transport: str
 ) -> None:
     app, socketio = new_app()
     dash_auth.BasicAuth(app, {"bob": "right", "eve": "hers"})
     server = serve(app)
-    with requests.Session() as browser:  # bob signs in as a browser does: the page, then socket
-        assert browser.get(server.url, auth=("bob", "right"), timeout=WAIT).status_code == 200
-        verified = {"Cookie": "; ".join(f"{k}={v}" for k, v in browser.cookies.items())}
     refused = basic_auth("bob", "wrong")
     assert requests.get(server.url, headers=refused, timeout=WAIT).status_code == 401
-    bob = connections.ordered(server.url, transport, headers=verified)
-    # eve's own password is right, but she claims bob's name on the socket.
-    forger = connections.ordered(server.url, transport, headers=refused)
-    eve = requests.get(server.url, auth=("eve", "hers"), timeout=WAIT)
-    eve_claims_bob = connections.ordered(
-        server.url, transport, headers={"Cookie": f"session={eve.cookies['session']}", **refused}
-    )
+    # A browser sends its credentials with every request of the page, the handshake included.
+    bob = connections.ordered(server.url, transport, headers=basic_auth("bob", "right"))
+    eve = connections.ordered(server.url, transport, headers=basic_auth("eve", "hers"))
+    # Refused as the page is: a wrong password, eve's session claiming bob, no credentials.
+    eve_session = requests.get(server.url, auth=("eve", "hers"), timeout=WAIT).cookies
+    for headers in (refused, {"Cookie": f"session={eve_session['session']}", **refused}, {}):
+        assert "before_request hooks refused this connection (HTTP 401)" in refusal(
+            server.url, transport, headers
+        )
 
     push_props("badge", {"children": "for bob"}, user="bob")
     push_fence("f1", socketio)
 
     assert bob.before_fence("f1") == [(UPDATE_EVENT, [[["badge", "children", "set", "for bob"]]])]
-    assert forger.before_fence("f1") == []
-    assert eve_claims_bob.before_fence("f1") == []
+    assert eve.before_fence("f1") == []
 
 
 # Events: client -> server, server -> client, and names that cannot be sent.

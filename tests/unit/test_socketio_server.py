@@ -370,19 +370,30 @@ def test_a_basic_auth_header_alone_joins_no_user_room(app: dash.Dash) -> None:
 def test_a_user_dash_auth_verified_joins_the_user_room(app: dash.Dash) -> None:
     dash_auth.BasicAuth(app, {"bob": "secret"})
     socketio = with_probes(attach_socketio(app))
-    browser = app.server.test_client()
-    assert browser.get("/", headers=basic_auth("bob")).status_code == 200  # dash-auth checked
-    client = socketio.test_client(app.server, flask_test_client=browser)
+    # The browser sends its credentials with the handshake too; dash-auth's hook checks them.
+    client = socketio.test_client(app.server, headers=basic_auth("bob"))
     assert "dash-live:user:bob" in rooms_of(client)
 
 
-def test_a_password_dash_auth_refused_names_nobody(app: dash.Dash) -> None:
+def test_dash_auth_refuses_a_socket_as_it_refuses_a_page(app: dash.Dash) -> None:
     dash_auth.BasicAuth(app, {"bob": "right"})
     socketio = with_probes(attach_socketio(app))
-    browser = app.server.test_client()
-    assert browser.get("/", headers=basic_auth("bob")).status_code == 401  # "bob:secret"
-    client = socketio.test_client(app.server, flask_test_client=browser, headers=basic_auth("bob"))
+    assert app.server.test_client().get("/", headers=basic_auth("bob")).status_code == 401
+    assert not socketio.test_client(app.server, headers=basic_auth("bob")).is_connected()
+    assert not socketio.test_client(app.server).is_connected()
+
+
+def test_without_request_hooks_a_claimed_name_still_names_nobody(app: dash.Dash) -> None:
+    dash_auth.BasicAuth(app, {"bob": "right"})
+    socketio = with_probes(attach_socketio(app, request_hooks=False))
+    client = socketio.test_client(app.server, headers=basic_auth("bob"))  # "bob:secret"
+    assert client.is_connected()  # the app said it authenticates sockets itself
     assert not [room for room in rooms_of(client) if room.startswith("dash-live:user:")]
+
+
+def test_request_hooks_must_be_a_bool(app: dash.Dash) -> None:
+    with pytest.raises(TypeError, match="request_hooks must be True or False, got 'yes'"):
+        attach_socketio(app, request_hooks="yes")  # type: ignore[arg-type]
 
 
 def test_session_user_prefers_the_app_login_then_dash_auth(app: dash.Dash) -> None:
