@@ -131,8 +131,14 @@ def join_room(
     server = _server(socketio)
     sid = _check_room(sid, "sid")
     server.server.enter_room(sid, room, namespace=namespace)
-    token = server.room_signer.token(room)
-    server.server.emit(ROOMS_EVENT, {"join": room, "token": token}, to=sid, namespace=namespace)
+    holder = server.holder_of(sid)
+    # A connection with no holder gets no token: its membership ends with the connection.
+    change = (
+        {"join": room}
+        if holder is None
+        else {"join": room, "token": server.room_signer.token(room, holder)}
+    )
+    server.server.emit(ROOMS_EVENT, change, to=sid, namespace=namespace)
 
 
 def leave_room(
@@ -154,4 +160,8 @@ def leave_room(
     server = _server(socketio)
     sid = _check_room(sid, "sid")
     server.server.leave_room(sid, room, namespace=namespace)
+    holder = server.holder_of(sid)
+    if holder is not None:
+        # Revoked here, not only forgotten by the tab: a kept copy no longer rejoins.
+        server.room_signer.revoke(room, holder)
     server.server.emit(ROOMS_EVENT, {"leave": room}, to=sid, namespace=namespace)

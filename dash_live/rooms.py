@@ -1,32 +1,50 @@
-"""Room memberships that survive reconnections.
+"""Room memberships that survive reconnections, and only for the tab they were given to.
 
 A reconnected tab is a new Socket.IO connection, with a new socket id and no rooms. So when
 :func:`dash_live.join_room` puts a connection in a room, the server also sends that tab a token:
-the room name signed with the app's secret. The tab keeps its tokens and shows them in the
-``auth`` of every reconnection; the server checks each signature and joins those rooms again
-before the app's own ``connect`` handler runs. A client cannot forge a token for a room it was
-never put in.
+the room name, the *holder* and the time, signed with the app's secret. The tab keeps its tokens
+and shows them in the ``auth`` of every reconnection; the server joins a room again, before the
+app's own ``connect`` handler runs, only when the token
+
+- carries a valid signature (a client cannot forge one for a room it was never put in);
+- names the reconnecting holder: the verified user (see ``session_user``) when the connection
+  has one, else the tab's own random id, which ``DashSocketIO`` sends as ``auth["dash-live:tab"]``
+  (so a token issued to user X's tab does not work for user Y, nor for another tab);
+- is younger than ``max_age`` (``DASH_LIVE_ROOM_TOKEN_MAX_AGE``, a day by default; each
+  reconnection is sent fresh tokens, so only a tab away longer than that loses its rooms);
+- was not revoked: :func:`dash_live.leave_room` revokes the holder's tokens of that room issued
+  until then (this process remembers revocations for ``max_age``; see the README on workers).
+
+A connection with no holder (no verified user, no tab id) gets no token: its memberships last
+as long as the connection.
 
 The signing key is the Flask app's ``secret_key`` when it has one (the same in every worker, so
 memberships also survive a restart or a move to another worker), else a random key of this
 process (memberships then survive network cuts, not restarts).
 
 Wire: ``dash-live:rooms`` carries ``{"join": room, "token": token}`` or ``{"leave": room}``;
-the client sends its tokens as ``auth["dash-live:rooms"]``.
+the client sends its tokens as ``auth["dash-live:rooms"]`` and its id as ``auth["dash-live:tab"]``.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-__all__ = ["AUTH_KEY", "ROOMS_EVENT", "RoomSigner"]
+__all__ = ["AUTH_KEY", "DEFAULT_MAX_AGE", "ROOMS_EVENT", "TAB_KEY", "RoomSigner", "tab_of"]
 
 ROOMS_EVENT = "dash-live:rooms"
 AUTH_KEY = "dash-live:rooms"
+TAB_KEY = "dash-live:tab"
+#: Seconds a room token is honoured (DASH_LIVE_ROOM_TOKEN_MAX_AGE).
+DEFAULT_MAX_AGE = 24 * 3600.0
+#: Revocations remembered at most (older ones expire first).
+MAX_REVOCATIONS = 100_000
 #: Tokens a reconnecting tab may present; more are ignored.
 MAX_TOKENS = 256
 
@@ -34,44 +52,91 @@ logger = logging.getLogger("dash_live")
 
 
 class RoomSigner:
-    """Signs room names for one app and checks what reconnecting tabs present.
+    """Signs room memberships for one app and checks what reconnecting tabs present.
 
     >>> signer = RoomSigner("not-a-real-secret")
-    >>> signer.rooms_in({AUTH_KEY: [signer.token("news")], "user": "kept"})
+    >>> token = signer.token("news", "tab:1f2e")
+    >>> signer.rooms_in({AUTH_KEY: [token], "user": "kept"}, "tab:1f2e")
     ['news']
-    >>> signer.rooms_in({AUTH_KEY: ["forged"]})
+    >>> signer.rooms_in({AUTH_KEY: [token]}, "user:mallory")
+    []
+    >>> signer.revoke("news", "tab:1f2e")
+    >>> signer.rooms_in({AUTH_KEY: [token]}, "tab:1f2e")
     []
     """
 
-    def __init__(self, secret: str | bytes | None) -> None:
+    def __init__(self, secret: str | bytes | None, max_age: float = DEFAULT_MAX_AGE) -> None:
         self._serializer = URLSafeSerializer(
-            secret or secrets.token_bytes(32), salt="dash-live-room"
+            secret or secrets.token_bytes(32), salt="dash-live-room-v2"
         )
+        self.max_age = max_age
+        self.clock = time.time  # what "now" is (tests move it)
+        self._lock = threading.Lock()
+        # (room, holder) -> when leave_room revoked the tokens issued until then.
+        self._revoked: dict[tuple[str, str], float] = {}
 
-    def token(self, room: str) -> str:
-        return str(self._serializer.dumps(room))
+    def token(self, room: str, holder: str) -> str:
+        """A token for ``holder``'s membership of ``room``, issued now."""
+        return str(self._serializer.dumps([room, holder, self.clock()]))
 
-    def rooms_in(self, auth: object) -> list[str]:
-        """The rooms whose tokens in ``auth`` carry a valid signature."""
+    def revoke(self, room: str, holder: str) -> None:
+        """Refuse from now on every token of ``holder`` for ``room`` issued until now."""
+        now = self.clock()
+        with self._lock:
+            self._revoked[(room, holder)] = now
+            if len(self._revoked) > MAX_REVOCATIONS:
+                # Older revocations only refuse tokens that have expired by now anyway.
+                expired = [k for k, at in self._revoked.items() if now - at > self.max_age]
+                for key in expired or list(self._revoked)[: len(self._revoked) // 2]:
+                    del self._revoked[key]
+
+    def rooms_in(self, auth: object, holder: str | None) -> list[str]:
+        """The rooms whose tokens in ``auth`` are valid for ``holder`` (None: no rooms)."""
         tokens = auth.get(AUTH_KEY) if isinstance(auth, dict) else None
-        if not isinstance(tokens, list):
+        if holder is None or not isinstance(tokens, list):
             return []
         rooms = []
         for token in tokens[:MAX_TOKENS]:
-            try:
-                room = self._serializer.loads(token) if isinstance(token, str) else None
-            except BadSignature:
-                room = None
-            if isinstance(room, str):
-                rooms.append(room)
+            room = self._room_of(token, holder)
+            if room is None:
+                logger.debug("ignored a room token that is not %s's: %.40r", holder, token)
             else:
-                logger.debug("ignored a room token with a bad signature: %.40r", token)
+                rooms.append(room)
         return rooms
+
+    def _room_of(self, token: object, holder: str) -> str | None:
+        if not isinstance(token, str):
+            return None
+        try:
+            room, owner, issued = self._serializer.loads(token)
+        except (BadSignature, ValueError, TypeError):  # forged, or not our shape
+            return None
+        if not isinstance(room, str) or owner != holder or not isinstance(issued, float):
+            return None
+        if self.clock() - issued > self.max_age:
+            return None  # expired
+        with self._lock:
+            revoked = self._revoked.get((room, holder))
+        return None if revoked is not None and issued <= revoked else room
+
+
+def tab_of(auth: object) -> str | None:
+    """The tab id a connection's ``auth`` carries (``DashSocketIO`` sends one), or None.
+
+    >>> tab_of({TAB_KEY: "0123456789abcdef0123456789abcdef"})
+    '0123456789abcdef0123456789abcdef'
+    >>> tab_of({TAB_KEY: "short"}) is None
+    True
+    """
+    tab = auth.get(TAB_KEY) if isinstance(auth, dict) else None
+    if isinstance(tab, str) and 16 <= len(tab) <= 64 and tab.isalnum():
+        return tab
+    return None
 
 
 def without_room_tokens(auth: Any) -> Any:
     """``auth`` as the app's own connect handler should see it."""
-    if isinstance(auth, dict) and AUTH_KEY in auth:
-        auth = {key: value for key, value in auth.items() if key != AUTH_KEY}
+    if isinstance(auth, dict) and (AUTH_KEY in auth or TAB_KEY in auth):
+        auth = {key: value for key, value in auth.items() if key not in (AUTH_KEY, TAB_KEY)}
         return auth or None
     return auth

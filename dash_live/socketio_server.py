@@ -194,6 +194,8 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         self._installed = False
         # Replaced by one keyed with the app's secret once attached to an app.
         self.room_signer = rooms.RoomSigner(None)
+        # sid -> who holds that connection's room tokens (see rooms.py); this process's only.
+        self._holders: dict[str, str] = {}
         super().__init__(app, **kwargs)
 
     def init_app(self, app: Any, **kwargs: Any) -> None:
@@ -204,7 +206,13 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
             app.wsgi_app = NoDelayMiddleware(app.wsgi_app)
         if app is not None and not self._installed:
             self._installed = True
-            self.room_signer = rooms.RoomSigner(app.secret_key)
+            max_age = app.config.get("DASH_LIVE_ROOM_TOKEN_MAX_AGE", rooms.DEFAULT_MAX_AGE)
+            if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age <= 0:
+                raise ValueError(
+                    f"DASH_LIVE_ROOM_TOKEN_MAX_AGE must be a positive number of seconds, "
+                    f"got {max_age!r}"
+                )
+            self.room_signer = rooms.RoomSigner(app.secret_key, float(max_age))
             # Join user rooms and cancel a closed tab's streams even when the app registers no
             # connect or disconnect handler of its own.
             self.on("connect")(lambda: None)
@@ -234,8 +242,8 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
 
             def connect(auth: Any = None) -> Any:
                 self._admit()
-                self._join_user_room()
-                self._restore_rooms(auth)
+                user = self._join_user_room()
+                self._restore_rooms(auth, user)
                 auth = rooms.without_room_tokens(auth)
                 return handler(auth) if takes_auth else handler()
 
@@ -254,6 +262,7 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
 
             def disconnect(*reason: Any) -> Any:
                 request: Any = flask.request
+                self._holders.pop(request.sid, None)
                 socket_streams.cancel_connection_streams(request.sid)
                 return handler(*reason[:1]) if takes_reason else handler()
 
@@ -277,19 +286,35 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
                 f"the app's before_request hooks refused this connection (HTTP {status})"
             )
 
-    def _restore_rooms(self, auth: Any) -> None:
+    def _restore_rooms(self, auth: Any, user: str | None) -> None:
+        """Rejoin the rooms whose tokens this connection's holder presents, and send it fresh
+        tokens for them (so an active tab never sees its tokens expire)."""
         request: Any = flask.request
-        for room in self.room_signer.rooms_in(auth):
-            self.server.enter_room(request.sid, room, request.namespace)
-
-    def _join_user_room(self) -> None:
-        if self.identify is None:
+        tab = rooms.tab_of(auth)
+        holder = f"user:{user}" if user is not None else f"tab:{tab}" if tab is not None else None
+        if holder is None:
             return
+        self._holders[request.sid] = holder
+        for room in self.room_signer.rooms_in(auth, holder):
+            self.server.enter_room(request.sid, room, request.namespace)
+            change = {"join": room, "token": self.room_signer.token(room, holder)}
+            self.server.emit(rooms.ROOMS_EVENT, change, to=request.sid, namespace=request.namespace)
+
+    def holder_of(self, sid: str) -> str | None:
+        """Who holds the room tokens of the connection ``sid`` (None: nobody, or not here)."""
+        return self._holders.get(sid)
+
+    def _join_user_room(self) -> str | None:
+        """Join the connection's verified user's room; return that user (or None)."""
+        if self.identify is None:
+            return None
         user = self.identify()
-        if user is not None:
-            # Flask-SocketIO sets sid and namespace on the request of a Socket.IO event.
-            request: Any = flask.request
-            self.server.enter_room(request.sid, user_room(user), request.namespace)
+        if user is None:
+            return None
+        # Flask-SocketIO sets sid and namespace on the request of a Socket.IO event.
+        request: Any = flask.request
+        self.server.enter_room(request.sid, user_room(user), request.namespace)
+        return str(user)
 
     def encode_arg(self, value: Any, what: str) -> Any:
         """Encode one emitted value now, checking its size; binary values pass untouched."""

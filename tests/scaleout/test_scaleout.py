@@ -275,14 +275,15 @@ def test_a_tab_moving_to_another_worker_keeps_its_rooms(
     redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
 ) -> None:
     first, second = workers(), workers()
-    before = tabs(first.url)
+    tab_id = "7ab" * 8  # the id a DashSocketIO sends with every connection of its tab
+    before = tabs(first.url, {"dash-live:tab": tab_id})
     before.join("room")
     token = before.room_tokens.get(timeout=WAIT)
     assert token["join"] == "room"
     before.close()
     # The reconnection lands on the other worker (as after a restart or a failover) and shows
     # the token the first one signed: it is in the room before its first event.
-    after = tabs(second.url, {"dash-live:rooms": [token["token"]]})
+    after = tabs(second.url, {"dash-live:tab": tab_id, "dash-live:rooms": [token["token"]]})
     wait_for_subscribers(redis_server.url, 2)
     assert publish(redis_server.url, "room", "welcome back").returncode == 0
     assert after.next_update() == news("welcome back")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import dash
@@ -61,13 +62,20 @@ def socketio(app: dash.Dash) -> LiveSocketIO:
     return socketio
 
 
-def connect(app: dash.Dash, socketio: LiveSocketIO, user: str | None = None) -> Client:
+def connect(
+    app: dash.Dash, socketio: LiveSocketIO, user: str | None = None, auth: Any = None
+) -> Client:
     flask_client = None
     if user is not None:
         flask_client = app.server.test_client()
         with flask_client.session_transaction() as session:
             session["user_id"] = user
-    return socketio.test_client(app.server, flask_test_client=flask_client)
+    return socketio.test_client(app.server, flask_test_client=flask_client, auth=auth)
+
+
+def tab(tab_id: str, *tokens: str) -> dict[str, Any]:
+    """The auth a DashSocketIO tab sends: its id, and the room tokens it was given."""
+    return {"dash-live:tab": tab_id * 32, "dash-live:rooms": list(tokens)}
 
 
 def sid_of(client: Client) -> str:
@@ -302,18 +310,84 @@ def test_flask_socketio_join_room_works_with_push(app: dash.Dash, socketio: Live
 def test_a_room_token_rejoins_the_room_on_reconnection(
     app: dash.Dash, socketio: LiveSocketIO
 ) -> None:
-    first = connect(app, socketio)
+    first = connect(app, socketio, auth=tab("a"))
     join_room("lobby", sid_of(first))
     (joined,) = room_changes(first)
     assert joined["join"] == "lobby"
     # A new connection of the same tab presents its token and is in the room at once.
-    again = socketio.test_client(app.server, auth={"dash-live:rooms": [joined["token"]]})
-    forged = socketio.test_client(app.server, auth={"dash-live:rooms": ["bogus." + "x" * 20]})
+    again = connect(app, socketio, auth=tab("a", joined["token"]))
+    # The reconnection is sent a fresh token for the room it rejoined.
+    assert [change["join"] for change in room_changes(again)] == ["lobby"]
+    forged = connect(app, socketio, auth=tab("a", "bogus." + "x" * 20))
     push_props("a", {"children": "back"}, to="lobby")
     assert batches(again) == [[["a", "children", "set", "back"]]]
     assert batches(forged) == []
     leave_room("lobby", sid_of(first))
     assert room_changes(first) == [{"leave": "lobby"}]
+
+
+def test_a_room_token_works_only_for_the_tab_or_user_it_was_issued_to(
+    app: dash.Dash, socketio: LiveSocketIO
+) -> None:
+    # Issue 12, defect 2: a token issued to user X's tab worked for user Y.
+    alices = connect(app, socketio, user="alice", auth=tab("a"))
+    join_room("lobby", sid_of(alices))
+    (token,) = [change["token"] for change in room_changes(alices)]
+    other_tab = connect(app, socketio, auth=tab("b", token))
+    bob = connect(app, socketio, user="bob", auth=tab("a", token))
+    no_tab = connect(app, socketio, auth={"dash-live:rooms": [token]})
+    alice_again = connect(app, socketio, user="alice", auth=tab("c", token))  # her other tab
+    push_props("a", {"children": "members"}, to="lobby")
+    assert batches(other_tab) == batches(bob) == batches(no_tab) == []
+    assert batches(alice_again) == [[["a", "children", "set", "members"]]]
+
+
+def test_leave_room_revokes_the_token_the_tab_kept(app: dash.Dash, socketio: LiveSocketIO) -> None:
+    # Issue 12, defect 2: after leave_room, the token the tab held still rejoined the room.
+    first = connect(app, socketio, auth=tab("a"))
+    join_room("lobby", sid_of(first))
+    (token,) = [change["token"] for change in room_changes(first)]
+    leave_room("lobby", sid_of(first))
+    kept_copy = connect(app, socketio, auth=tab("a", token))
+    push_props("a", {"children": "members"}, to="lobby")
+    assert batches(kept_copy) == []
+    # Joining again issues a token that works again.
+    join_room("lobby", sid_of(kept_copy))
+    (renewed,) = [change["token"] for change in room_changes(kept_copy) if "token" in change]
+    back = connect(app, socketio, auth=tab("a", renewed))
+    push_props("a", {"children": "welcome"}, to="lobby")
+    assert batches(back) == [[["a", "children", "set", "welcome"]]]
+
+
+def test_a_room_token_expires(
+    app: dash.Dash, socketio: LiveSocketIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = connect(app, socketio, auth=tab("a"))
+    join_room("lobby", sid_of(first))
+    (token,) = [change["token"] for change in room_changes(first)]
+    issued = time.time()
+    # A day and a second later (DASH_LIVE_ROOM_TOKEN_MAX_AGE's default).
+    monkeypatch.setattr(socketio.room_signer, "clock", lambda: issued + 24 * 3600 + 1)
+    late = connect(app, socketio, auth=tab("a", token))
+    push_props("a", {"children": "members"}, to="lobby")
+    assert batches(late) == []
+
+
+def test_a_connection_without_a_holder_gets_no_token(
+    app: dash.Dash, socketio: LiveSocketIO
+) -> None:
+    bare = connect(app, socketio)  # neither a verified user nor a tab id
+    join_room("lobby", sid_of(bare))
+    assert room_changes(bare) == [{"join": "lobby"}]
+    push_props("a", {"children": "members"}, to="lobby")
+    assert len(batches(bare)) == 1  # a member for as long as the connection lasts
+
+
+def test_the_token_lifetime_setting_is_checked() -> None:
+    app = dash.Dash(__name__)
+    app.server.config["DASH_LIVE_ROOM_TOKEN_MAX_AGE"] = "1 day"
+    with pytest.raises(ValueError, match="DASH_LIVE_ROOM_TOKEN_MAX_AGE must be a positive"):
+        attach_socketio(app)
 
 
 def test_reserved_rooms_cannot_be_joined(socketio: LiveSocketIO) -> None:

@@ -13,6 +13,13 @@ const UPDATE_EVENT = 'dash-live:update';
 const ROOMS_EVENT = 'dash-live:rooms';
 /** The key of the `auth` entry that carries signed room memberships to the server. */
 const ROOMS_AUTH_KEY = 'dash-live:rooms';
+/** This tab's id in the reconnection auth: the room tokens it was given are bound to it. */
+const TAB_AUTH_KEY = 'dash-live:tab';
+
+function newTabId(): string {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('');
+}
 
 type Props = {
     /** The ID used to identify this component in Dash callbacks. */
@@ -112,8 +119,10 @@ const DashSocketIO = (props: Props) => {
         });
         // Signed by the server when it put this tab in a room; shown back at every reconnection.
         const roomTokens = new Map<string, string>();
+        const tab = newTabId();
         const {socket, close} = openSocket(url, namespace, options as ConnectionOptions, report, () => ({
             [ROOMS_AUTH_KEY]: Array.from(roomTokens.values()),
+            [TAB_AUTH_KEY]: tab,
         }));
         socketRef.current = socket;
         // The page's own connection also carries event-callback streams (transport "socketio").
@@ -123,6 +132,9 @@ const DashSocketIO = (props: Props) => {
         socket.on(ROOMS_EVENT, (change: {join?: string; leave?: string; token?: string}) => {
             if (change.join && change.token) {
                 roomTokens.set(change.join, change.token);
+            } else if (change.join) {
+                // A membership for this connection only (the server knows no holder for it).
+                roomTokens.delete(change.join);
             } else if (change.leave) {
                 roomTokens.delete(change.leave);
             }
