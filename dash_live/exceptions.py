@@ -36,7 +36,16 @@ class NotAttachedError(DashLiveError, RuntimeError):
 
 
 class MessageQueueError(DashLiveError, ConnectionError):
-    """A push could not be handed to the message queue (Redis) shared by several processes."""
+    """A push did not reach every process through the message queue (Redis).
+
+    ``delivered_locally`` says whether it did reach the clients connected to this very process
+    (a server process delivers to its own clients before publishing): when True, retrying
+    would send those clients the push twice.
+    """
+
+    def __init__(self, message: str, *, delivered_locally: bool = False) -> None:
+        super().__init__(message)
+        self.delivered_locally = delivered_locally
 
 
 class UnsupportedDashError(DashLiveError, RuntimeError):

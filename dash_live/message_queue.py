@@ -9,8 +9,9 @@ that only pushes (a job runner, a scheduler, a Celery or RQ worker) names the sa
   and publishes through Redis without further set-up (or use :func:`connect_message_queue`).
 
 This is Flask-SocketIO's own message queue (python-socketio's ``RedisManager``), with one change:
-a publish that fails raises :class:`~dash_live.exceptions.MessageQueueError` at the call site,
-where python-socketio would log the failure and drop the message.
+a publish that fails, or that no process is subscribed to receive, raises
+:class:`~dash_live.exceptions.MessageQueueError` at the call site, where python-socketio would
+log the failure and drop the message; the error says whether this process's own clients got it.
 """
 
 from __future__ import annotations
@@ -66,11 +67,31 @@ class LiveRedisManager(socketio.RedisManager):  # type: ignore[misc]
         super().__init__(check_redis_url(url), channel=CHANNEL, write_only=write_only)
 
     def _publish(self, data: Any) -> Any:
-        # The parent tries twice, logs, and returns None when both attempts failed.
+        # The parent tries twice, logs, and returns None when both attempts failed; else the
+        # number of processes subscribed to the channel that Redis handed the message to.
         receivers = super()._publish(data)
+        # A server process has already delivered an emit to its own clients (python-socketio's
+        # PubSubManager.emit handles it here before publishing); a write-only emitter has none.
+        local = not self.write_only and isinstance(data, dict) and data.get("method") == "emit"
+        here = (
+            "It reached the clients connected to this process, not those of other processes: "
+            "do not retry it here (they would get it twice)."
+            if local
+            else "Nobody received it."
+        )
         if receivers is None:
             raise MessageQueueError(
                 f"could not publish to the Redis message queue at {self.redis_url!r}: "
-                "is redis-server running and reachable? (the message was not sent)"
+                f"is redis-server running and reachable? {here}",
+                delivered_locally=local,
+            )
+        if receivers == 0:
+            # Redis took the message but no process listens: after a Redis restart the servers
+            # subscribe again within seconds; meanwhile a push reported as sent would be lost.
+            raise MessageQueueError(
+                f"no process is subscribed to the Redis message queue at {self.redis_url!r} "
+                f"(channel {self.channel!r}) to deliver the push: are the app's servers running "
+                f"and connected to this Redis? {here}",
+                delivered_locally=local,
             )
         return receivers
