@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import dash
 import plotly.data
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from examples.showcase import chart
 from examples.showcase.app import create_app
 from examples.showcase.lorem import answer_text, tokens
 from tests.browser.conftest import SERVER_DOWN, PageErrors
@@ -30,6 +32,22 @@ ROW_COUNT = """() => {
         return -1;
     }
 }"""
+
+
+@pytest.fixture
+def serve(serve: Callable[[object], LiveServer]) -> Iterator[Callable[[object], LiveServer]]:
+    """tests.conftest's ``serve``, which afterwards also ends the live chart's producer thread
+    of every showcase it served (the thread would outlive the test and push to nobody)."""
+    served: list[dash.Dash] = []
+
+    def start(app: object) -> LiveServer:
+        if isinstance(app, dash.Dash):
+            served.append(app)
+        return serve(app)
+
+    yield start
+    for app in served:
+        assert chart.producer_of(app).stop(), "the live chart's producer thread did not end"
 
 
 def open_showcase(page: Page, serve: Callable[[object], LiveServer], **delays: float) -> LiveServer:
