@@ -109,3 +109,34 @@ def test_the_producer_starts_once_and_stops_for_good(
     wait_for_points(page, len(history))
     assert shown(page) == history
     assert not producer.running
+
+
+def test_a_reconnecting_tab_catches_up_without_doubling_a_point(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    app, socketio = create_app(word_delay=0.0, chunk_delay=0.0, chart_interval=INTERVAL)
+    producer = chart.producer_of(app)
+    try:
+        visit(page, serve(app).url)
+        wait_for_points(page, 10)
+        old_sid = page.evaluate(
+            "() => window.dash_component_api.getLayout('socket').props.socketId"
+        )
+        # Close the tab's Engine.IO connection from the server: to the page that is a lost
+        # transport, so it reconnects by itself and is welcomed again with the history.
+        socketio.server.eio.disconnect(socketio.server.manager.eio_sid_from_sid(old_sid, "/"))
+        page.wait_for_function(
+            """(old) => {
+                const props = window.dash_component_api.getLayout('socket').props;
+                return props.connected && props.socketId && props.socketId !== old;
+            }""",
+            arg=old_sid,
+            timeout=20_000,
+        )
+        wait_for_points(page, len(producer.history()) + 5)
+        assert producer.stop()
+        history = producer.history()
+        wait_for_points(page, len(history))
+        assert shown(page) == history
+    finally:
+        assert producer.stop(), "the chart's producer thread did not end"
