@@ -6,7 +6,9 @@
     SHOWCASE_WORD_DELAY=0.1 DASH_DEBUG=true python -m examples.showcase.app
 
 ``SHOWCASE_WORD_DELAY`` (seconds between two LoremLM words, default 0.03) and
-``SHOWCASE_CHUNK_DELAY`` (seconds between two table chunks, default 0.2) set the pace;
+``SHOWCASE_CHUNK_DELAY`` (seconds between two table chunks, default 0.2) and
+``SHOWCASE_CHART_INTERVAL`` (seconds between two points of the live chart, default 0.5) set the
+pace;
 ``DASH_DEBUG=true`` turns on Dash's dev tools and reloader. An optional first argument is the
 port (default 8050).
 """
@@ -26,16 +28,24 @@ from typing import Any
 
 import dash
 import dash_mantine_components as dmc
+import flask
 
 from dash_live import LiveSocketIO, attach_socketio
 
-from . import chat, jobs, lorem, notify, status, table
+from . import chart, chat, jobs, lorem, notify, status, table
 
-__all__ = ["DEFAULT_CHUNK_DELAY", "DEFAULT_JOB_DELAY", "DEFAULT_WORD_DELAY", "create_app"]
+__all__ = [
+    "DEFAULT_CHART_INTERVAL",
+    "DEFAULT_CHUNK_DELAY",
+    "DEFAULT_JOB_DELAY",
+    "DEFAULT_WORD_DELAY",
+    "create_app",
+]
 
 DEFAULT_WORD_DELAY = 0.03
 DEFAULT_CHUNK_DELAY = 0.2
 DEFAULT_JOB_DELAY = 0.25
+DEFAULT_CHART_INTERVAL = chart.DEFAULT_INTERVAL
 
 
 def _layout() -> Any:
@@ -63,6 +73,7 @@ def _layout() -> Any:
             dmc.Container(
                 [
                     header,
+                    dmc.Box(chart.card(), mb="lg"),
                     dmc.SimpleGrid(
                         [lorem.socketio_card(), lorem.event_callback_card()],
                         cols={"base": 1, "md": 2},
@@ -82,6 +93,7 @@ def create_app(
     word_delay: float = DEFAULT_WORD_DELAY,
     chunk_delay: float = DEFAULT_CHUNK_DELAY,
     job_delay: float = DEFAULT_JOB_DELAY,
+    chart_interval: float = DEFAULT_CHART_INTERVAL,
 ) -> tuple[dash.Dash, LiveSocketIO]:
     """Build the showcase: the Dash app and its Socket.IO server.
 
@@ -89,6 +101,8 @@ def create_app(
         word_delay: seconds between two words of a LoremLM answer (0 in tests).
         chunk_delay: seconds between two chunks of the streamed table (0 in tests).
         job_delay: seconds each step of the background job takes.
+        chart_interval: seconds between two points of the live chart (> 0). Its producer
+            thread starts with the first connection; ``chart.producer_of(app).stop()`` ends it.
 
     With ``DASH_LIVE_REDIS_URL`` set, Socket.IO goes through that Redis and the background
     job card is enabled.
@@ -106,6 +120,19 @@ def create_app(
     notify.register(app)
     lorem.register(app, socketio, word_delay)
     chat.register(app, socketio)
+    producer = chart.register(app, socketio, chart_interval)
+
+    # Flask-SocketIO keeps one handler per event and namespace: these do what each card needs
+    # of a connection. Flask-SocketIO sets request.sid.
+    @socketio.on("connect")
+    def on_connect() -> None:
+        chat.join_chat()
+        producer.welcome(flask.request.sid)  # type: ignore[attr-defined]
+
+    @socketio.on("disconnect")
+    def on_disconnect() -> None:
+        producer.forget(flask.request.sid)  # type: ignore[attr-defined]
+
     table.register(chunk_delay)
     jobs.register(app, job_delay)
     return app, socketio
@@ -160,6 +187,7 @@ if __name__ == "__main__":
     showcase, _ = create_app(
         word_delay=_delay("SHOWCASE_WORD_DELAY", DEFAULT_WORD_DELAY),
         chunk_delay=_delay("SHOWCASE_CHUNK_DELAY", DEFAULT_CHUNK_DELAY),
+        chart_interval=_delay("SHOWCASE_CHART_INTERVAL", DEFAULT_CHART_INTERVAL),
     )
     debug = os.environ.get("DASH_DEBUG", "").lower() in ("1", "true", "yes")
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8050

@@ -3,8 +3,8 @@
 - Browser to server: a clientside callback sets the ``DashSocketIO``'s ``emit`` prop to
   ``{"event": "chat", "data": {"name": ..., "text": ...}}``; every assignment sends once.
 - Joining: each connection joins the ``chat`` room in the Socket.IO ``connect`` handler
-  (``flask_socketio.join_room``). dash-live wraps that handler, so the connection also joins
-  its user's room first.
+  (``flask_socketio.join_room``, in :func:`join_chat`, which the app's one connect handler
+  calls). dash-live wraps that handler, so the connection also joins its user's room first.
 - Server to the room: ``@socketio.on("chat")`` checks the message and, if it is fine,
   ``push_props("chat-log", {"children": append([line])}, to="chat")`` adds one line to the
   log of every open tab. A bad message goes back to its sender only (``to=request.sid``), as
@@ -26,7 +26,7 @@ from dash_live import LiveSocketIO, append, push_props
 
 from .status import SOCKET_ID
 
-__all__ = ["MAX_NAME", "MAX_TEXT", "ROOM", "card", "check_message", "register"]
+__all__ = ["MAX_NAME", "MAX_TEXT", "ROOM", "card", "check_message", "join_chat", "register"]
 
 ROOM = "chat"
 EVENT = "chat"
@@ -112,8 +112,13 @@ def card() -> Any:
     )
 
 
+def join_chat() -> None:
+    """Put the connecting socket in the chat room; call it from the connect handler."""
+    flask_socketio.join_room(ROOM)
+
+
 def register(app: dash.Dash, socketio: LiveSocketIO) -> None:
-    """Send from the browser on click or Enter; join, check and broadcast on the server."""
+    """Send from the browser on click or Enter; check and broadcast on the server."""
     app.clientside_callback(
         _SEND,
         Output(SOCKET_ID, "emit"),
@@ -123,10 +128,6 @@ def register(app: dash.Dash, socketio: LiveSocketIO) -> None:
         State("chat-text", "value"),
         prevent_initial_call=True,
     )
-
-    @socketio.on("connect")
-    def join_chat() -> None:
-        flask_socketio.join_room(ROOM)
 
     @socketio.on(EVENT)
     def on_chat(data: object) -> None:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+import dash
 import plotly.data
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from examples.showcase import chart
 from examples.showcase.app import create_app
 from examples.showcase.lorem import answer_text, tokens
 from tests.browser.conftest import SERVER_DOWN, PageErrors
@@ -30,6 +32,22 @@ ROW_COUNT = """() => {
         return -1;
     }
 }"""
+
+
+@pytest.fixture
+def serve(serve: Callable[[object], LiveServer]) -> Iterator[Callable[[object], LiveServer]]:
+    """tests.conftest's ``serve``, which afterwards also ends the live chart's producer thread
+    of every showcase it served (the thread would outlive the test and push to nobody)."""
+    served: list[dash.Dash] = []
+
+    def start(app: object) -> LiveServer:
+        if isinstance(app, dash.Dash):
+            served.append(app)
+        return serve(app)
+
+    yield start
+    for app in served:
+        assert chart.producer_of(app).stop(), "the live chart's producer thread did not end"
 
 
 def open_showcase(page: Page, serve: Callable[[object], LiveServer], **delays: float) -> LiveServer:
@@ -196,6 +214,35 @@ def test_table_streams_every_gapminder_row(
     expect(notification(page, f"Done: {ROWS} rows.")).to_have_count(2)
     expect(page.locator("#cancel-table")).to_be_disabled()
     assert row_count(page) == ROWS
+
+
+def grid_cell(page: Page, row: int, field: str) -> Locator:
+    return page.locator(f'#grid .ag-row[row-index="{row}"] .ag-cell[col-id="{field}"]')
+
+
+def test_the_grid_formats_its_numbers_and_sorts_them_as_numbers(
+    page: Page, serve: Callable[[object], LiveServer]
+) -> None:
+    open_showcase(page, serve)
+    page.click("#start-table")
+    page.wait_for_function(f"() => ({ROW_COUNT})() === {ROWS}", timeout=30_000)
+    # The first gapminder row: Afghanistan 1952, pop 8425333, lifeExp 28.801, gdpPercap 779.45.
+    expect(grid_cell(page, 0, "country")).to_have_text("Afghanistan")
+    expect(grid_cell(page, 0, "pop")).to_have_text("8,425,333")
+    expect(grid_cell(page, 0, "lifeExp")).to_have_text("28.8")
+    expect(grid_cell(page, 0, "gdpPercap")).to_have_text("$779")
+    shown = page.locator('#grid .ag-cell[col-id="pop"]')
+    expect(shown.first).to_be_visible()
+    for text in shown.all_inner_texts():
+        assert re.fullmatch(r"\d{1,3}(,\d{3})+", text), text
+    # The values stay numbers: sorted by population, China 2007 (1,318,683,096) comes first,
+    # which a sort of the formatted strings would not give.
+    page.evaluate(
+        """() => window.dash_ag_grid.getApi('grid').applyColumnState(
+            {state: [{colId: 'pop', sort: 'desc'}]})"""
+    )
+    expect(grid_cell(page, 0, "pop")).to_have_text("1,318,683,096")
+    expect(grid_cell(page, 0, "country")).to_have_text("China")
 
 
 def test_cancel_stops_the_table_midway(page: Page, serve: Callable[[object], LiveServer]) -> None:
