@@ -322,6 +322,7 @@ async def _json_body(request: Request) -> Any:
 
 
 def _owner(request: Request) -> str:
+    """Who owns a stream this request starts or cancels (see ``http_owner``)."""
     return http_owner(
         request.client.host if request.client else None, request.headers.get("authorization")
     )
@@ -340,9 +341,7 @@ def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable
         header = request.headers.get("content-length")
         length = int(header) if header is not None and header.isdigit() else header
         client = request.client.host if request.client else "?"
-        owner = http_owner(
-            request.client.host if request.client else None, request.headers.get("authorization")
-        )
+        owner = _owner(request)
         try:
             check_body_size(length, settings)
             body = await _json_body(request)
@@ -358,11 +357,7 @@ def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable
 
     async def cancel(request: Request) -> Response:
         try:
-            owner = http_owner(
-                request.client.host if request.client else None,
-                request.headers.get("authorization"),
-            )
-            cancel_request(await _json_body(request), owner)
+            cancel_request(await _json_body(request), _owner(request))
         except StreamRequestError as error:
             return _refuse(error)
         return Response(status_code=204)

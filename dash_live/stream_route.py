@@ -83,10 +83,15 @@ def _json_body() -> Any:
         ) from None
 
 
+def _owner() -> str:
+    """Who owns a stream the current request starts or cancels (see ``http_owner``)."""
+    return http_owner(flask.request.remote_addr, flask.request.headers.get("Authorization"))
+
+
 def _stream_view() -> Any:
     settings = StreamSettings.from_config(flask.current_app.config)
     client = flask.request.remote_addr or "?"
-    owner = http_owner(flask.request.remote_addr, flask.request.headers.get("Authorization"))
+    owner = _owner()
     set_nodelay(flask.request.environ)  # every frame goes out at once (see nodelay.py)
     try:
         check_body_size(flask.request.content_length, settings)
@@ -109,8 +114,7 @@ def _stream_view() -> Any:
 
 def _cancel_view() -> Any:
     try:
-        owner = http_owner(flask.request.remote_addr, flask.request.headers.get("Authorization"))
-        cancel_request(_json_body(), owner)
+        cancel_request(_json_body(), _owner())
     except StreamRequestError as error:
         return _refuse(error)
     return flask.Response(status=204)
