@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import socketio
 
@@ -70,6 +70,13 @@ class LiveRedisManager(socketio.RedisManager):  # type: ignore[misc]
         # The parent tries twice, logs, and returns None when both attempts failed; else the
         # number of processes subscribed to the channel that Redis handed the message to.
         receivers = super()._publish(data)
+        if receivers is None or receivers == 0:
+            self._refuse(data, receivers)
+        return receivers
+
+    def _refuse(self, data: Any, receivers: int | None) -> NoReturn:
+        """Raise the error of a publish that did not reach every process (None: Redis refused
+        it; 0: no process was subscribed), saying who did get the message."""
         # A server process has already delivered an emit to its own clients (python-socketio's
         # PubSubManager.emit handles it here before publishing); a write-only emitter has none.
         local = not self.write_only and isinstance(data, dict) and data.get("method") == "emit"
@@ -85,13 +92,11 @@ class LiveRedisManager(socketio.RedisManager):  # type: ignore[misc]
                 f"is redis-server running and reachable? {here}",
                 delivered_locally=local,
             )
-        if receivers == 0:
-            # Redis took the message but no process listens: after a Redis restart the servers
-            # subscribe again within seconds; meanwhile a push reported as sent would be lost.
-            raise MessageQueueError(
-                f"no process is subscribed to the Redis message queue at {self.redis_url!r} "
-                f"(channel {self.channel!r}) to deliver the push: are the app's servers running "
-                f"and connected to this Redis? {here}",
-                delivered_locally=local,
-            )
-        return receivers
+        # Redis took the message but no process listens: after a Redis restart the servers
+        # subscribe again within seconds; meanwhile a push reported as sent would be lost.
+        raise MessageQueueError(
+            f"no process is subscribed to the Redis message queue at {self.redis_url!r} "
+            f"(channel {self.channel!r}) to deliver the push: are the app's servers running "
+            f"and connected to this Redis? {here}",
+            delivered_locally=local,
+        )
