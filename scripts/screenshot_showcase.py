@@ -28,6 +28,7 @@ from werkzeug.serving import make_server  # noqa: E402
 from examples.showcase import chart  # noqa: E402
 from examples.showcase.app import create_app  # noqa: E402
 from examples.showcase.lorem import DEFAULT_QUESTION, answer_text  # noqa: E402
+from examples.showcase.table import ROW_COUNT  # noqa: E402
 from tests.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 900
@@ -38,13 +39,6 @@ ROWS = len(plotly.data.gapminder())
 CHART_COUNT = """() => {
     const plot = document.querySelector('#live-chart .js-plotly-plot');
     return plot && plot.data && plot.data.length ? plot.data[0].x.length : 0;
-}"""
-ROW_COUNT = """() => {
-    try {
-        return window.dash_ag_grid.getApi('grid').getDisplayedRowCount();
-    } catch (notReady) {
-        return -1;
-    }
 }"""
 
 

@@ -29,9 +29,18 @@ from dash_live.stream_updates import StreamProps
 
 from .notify import NOTIFY_ID, note
 
-__all__ = ["CHUNK_ROWS", "card", "column_defs", "gapminder_rows", "register"]
+__all__ = ["CHUNK_ROWS", "ROW_COUNT", "card", "column_defs", "gapminder_rows", "register"]
 
 CHUNK_ROWS = 100
+#: JavaScript for the page: how many rows the grid shows (-1 before it is ready), for the
+#: browser tests and the screenshot script to wait on.
+ROW_COUNT = """() => {
+    try {
+        return window.dash_ag_grid.getApi('grid').getDisplayedRowCount();
+    } catch (notReady) {
+        return -1;
+    }
+}"""
 TITLE = "Streamed table"
 _COLUMNS = ["country", "continent", "year", "lifeExp", "pop", "gdpPercap"]
 # Header and d3-format specifier (https://d3js.org/d3-format) of each formatted column:

@@ -17,6 +17,7 @@ from playwright.sync_api import Locator, Page, expect
 from examples.showcase import chart
 from examples.showcase.app import create_app
 from examples.showcase.lorem import answer_text, tokens
+from examples.showcase.table import ROW_COUNT
 from tests.browser.conftest import SERVER_DOWN, PageErrors
 from tests.conftest import LiveServer
 from tests.processes import ServerProcess, free_port
@@ -25,13 +26,6 @@ from tests.scaleout.redis_server import RedisServer
 ROWS = len(plotly.data.gapminder())
 # Slow enough that a Stop or Cancel lands mid-stream: 40+ words and 18 chunks take seconds.
 HUMAN_PACE = {"word_delay": 0.05, "chunk_delay": 0.2}
-ROW_COUNT = """() => {
-    try {
-        return window.dash_ag_grid.getApi('grid').getDisplayedRowCount();
-    } catch (notReady) {
-        return -1;
-    }
-}"""
 
 
 @pytest.fixture
