@@ -124,3 +124,14 @@ def configure(app: dash.Dash, name: str, value: object) -> None:
         config[name] = value
     else:
         setattr(app.server.state, name, value)
+
+
+def cut_transport(server: Any, sid: str) -> None:
+    """Drop the Engine.IO transport under Socket.IO session `sid`, as a network cut would.
+
+    The page sees a lost transport and reconnects by itself. `server.eio.disconnect(...)` is not
+    used: it waits for the socket's send queue to drain, and a packet queued by another thread
+    after the writer has left is never taken, so that wait can last forever (engineio 4.x).
+    """
+    socket = server.eio._get_socket(server.manager.eio_sid_from_sid(sid, "/"))
+    socket.close(wait=False, abort=True)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import dash
 from dash import Input, Output, State, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, join_room, push_props
-from tests.browser.conftest import PageErrors
+from tests.browser.conftest import PageErrors, cut_transport
 from tests.conftest import LiveServer
 
 
@@ -65,8 +64,7 @@ def reconnect_app() -> dash.Dash:
     def cut(_clicks: int, sid: str) -> str:
         # Drop the transport under the socket, as a network cut would; then address the room
         # while this tab is not in it.
-        server: Any = socketio.server
-        server.eio.disconnect(server.manager.eio_sid_from_sid(sid, "/"))
+        cut_transport(socketio.server, sid)
         push_props("log", {"children": append(" while-away")}, to="news")
         return "cut"
 

@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from examples.showcase import chart
 from examples.showcase.app import create_app
+from tests.browser.conftest import cut_transport
 from tests.browser.test_showcase import visit
 from tests.conftest import LiveServer
 
@@ -124,7 +125,7 @@ def test_a_reconnecting_tab_catches_up_without_doubling_a_point(
         )
         # Close the tab's Engine.IO connection from the server: to the page that is a lost
         # transport, so it reconnects by itself and is welcomed again with the history.
-        socketio.server.eio.disconnect(socketio.server.manager.eio_sid_from_sid(old_sid, "/"))
+        cut_transport(socketio.server, old_sid)
         page.wait_for_function(
             """(old) => {
                 const props = window.dash_component_api.getLayout('socket').props;
