@@ -33,6 +33,7 @@ import flask
 
 from ._compat import AttributeDict, context_value, current_app, inputs_to_dict, inputs_to_vals
 from .coalesce import coalesce
+from .deadlines import deadlines
 from .event_callbacks import EventCallback
 from .protocol import Update, encode_batch
 from .runner import Failed, Finished, Item, StreamRunner, updates_of
@@ -46,6 +47,7 @@ __all__ = [
     "HttpFacts",
     "PreparedStream",
     "Streams",
+    "backstop_delay",
     "cancel_request",
     "cancelled_stream",
     "check_body_size",
@@ -95,6 +97,7 @@ class _Open:
     client: str
     owner: str
     runner: Cancellable
+    deadline: int | None  # the handle of its backstop in ``deadlines``
 
 
 class Streams:
@@ -109,10 +112,20 @@ class Streams:
         self.of_owner: dict[str, set[str]] = {}
 
     def open(
-        self, stream_id: str, client: str, runner: Cancellable, limit: int, owner: str | None = None
+        self,
+        stream_id: str,
+        client: str,
+        runner: Cancellable,
+        limit: int,
+        owner: str | None = None,
+        cancel_after: float | None = None,
     ) -> None:
         """Register a stream of ``client`` owned by ``owner`` (default: ``client``); raise a
-        429 :class:`StreamRequestError` past ``limit`` streams of that client."""
+        429 :class:`StreamRequestError` past ``limit`` streams of that client.
+
+        With ``cancel_after``, the runner is cancelled that many seconds from now if the
+        stream is still registered then, whatever its transport is doing (see deadlines.py).
+        """
         owner = client if owner is None else owner
         with self.lock:
             if self.per_client.get(client, 0) >= limit:
@@ -125,7 +138,18 @@ class Streams:
                 raise StreamRequestError(f"stream {stream_id!r} is already running", status=409)
             self.per_client[client] = self.per_client.get(client, 0) + 1
             self.of_owner.setdefault(owner, set()).add(stream_id)
-            self.streams[stream_id] = _Open(client, owner, runner)
+            backstop = None
+            if cancel_after is not None:
+                backstop = deadlines.arm(cancel_after, lambda: self._expire(stream_id, runner))
+            self.streams[stream_id] = _Open(client, owner, runner, backstop)
+
+    def _expire(self, stream_id: str, runner: Cancellable) -> None:
+        with self.lock:
+            entry = self.streams.get(stream_id)
+            current = entry is not None and entry.runner is runner
+        if current:
+            logger.warning("stream %s outlived its timeout: its client stopped reading", stream_id)
+            runner.cancel()
 
     def close(self, stream_id: str) -> None:
         """Forget a stream that ended (idempotent)."""
@@ -133,6 +157,8 @@ class Streams:
             entry = self.streams.pop(stream_id, None)
             if entry is None:
                 return
+            if entry.deadline is not None:
+                deadlines.disarm(entry.deadline)
             left = self.per_client.get(entry.client, 1) - 1
             if left > 0:
                 self.per_client[entry.client] = left
@@ -253,9 +279,23 @@ def start_stream(
     request = prepared.request
     spec = request.callback
     runner = StreamRunner(spec.func, prepared.args, prepared.context, name=f"dash-live:{spec.name}")
-    live_streams.open(request.stream_id, client, runner, settings.max_streams_per_client, owner)
+    live_streams.open(
+        request.stream_id,
+        client,
+        runner,
+        settings.max_streams_per_client,
+        owner,
+        cancel_after=backstop_delay(spec, settings),
+    )
     runner.start()
     return request, runner
+
+
+def backstop_delay(spec: EventCallback, settings: StreamSettings) -> float:
+    """When to cancel a stream whose transport could not enforce its timeout (a write blocked
+    on a client that stopped reading): one keep-alive interval after the timeout, so a
+    transport that is writing ends the stream itself first, with its timeout notice."""
+    return (spec.timeout or settings.timeout) + settings.keepalive
 
 
 def error_frames(spec: EventCallback, error: BaseException, debug: bool) -> Iterator[Frame]:

@@ -5,14 +5,16 @@
 - ``python -m tests.integration.apps.devserver PORT app.run|socketio.run`` (the dev servers)
 
 It serves two event callbacks: :func:`count` (key ``tests.integration.apps.deployed.count``)
-streams to completion, :func:`hold` waits, between two updates, until a Socket.IO client sends
+streams to completion, :func:`flood` streams 64 KiB updates until its 2 s timeout,
+:func:`hold` waits, between two updates, until a Socket.IO client sends
 ``release`` with the same token. It also serves a Socket.IO handler that pushes props back to
 the socket that asked (``push-me``), and ``GET /_deployed/info``: how this process runs (its
-pid, async mode and gevent patching).
+pid, async mode and gevent patching), and ``GET /_deployed/state``: what it holds for streams.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -32,6 +34,8 @@ from dash_live import (
     push_props,
     stream_props,
 )
+from dash_live.deadlines import deadlines
+from dash_live.stream_session import live_streams
 
 #: Updates the event callback yields before it ends.
 COUNT = 20
@@ -66,6 +70,35 @@ def hold(_clicks: int, token: str) -> Iterator[object]:
     yield stream_props("out", {"children": f"released {token}" if released else "gave up"})
 
 
+#: The timeout of :func:`flood`, in seconds.
+FLOOD_TIMEOUT = 2
+_flooding = 0  # flood generators open in this process
+_flooding_lock = threading.Lock()
+
+
+@event_callback(Input("flood", "n_clicks"), prevent_initial_call=True, timeout=FLOOD_TIMEOUT)
+def flood(_clicks: int) -> Iterator[object]:
+    """Yield 64 KiB updates as fast as they are taken, until stopped; count itself while open."""
+    global _flooding
+    with _flooding_lock:
+        _flooding += 1
+    try:
+        while True:
+            yield stream_props("out", {"children": "x" * 65536})
+    finally:
+        with _flooding_lock:
+            _flooding -= 1
+
+
+def _live_greenlets() -> int:
+    """Greenlets alive in this process (0 without gevent)."""
+    if "greenlet" not in sys.modules:
+        return 0
+    from greenlet import greenlet
+
+    return sum(1 for o in gc.get_objects() if isinstance(o, greenlet) and not o.dead)
+
+
 def _gevent_patched() -> bool:
     monkey = sys.modules.get("gevent.monkey")
     return bool(monkey is not None and monkey.is_module_patched("socket"))
@@ -79,6 +112,7 @@ def create_app() -> tuple[dash.Dash, LiveSocketIO]:
             DashSocketIO(id="socket"),
             html.Button("go", id="go"),
             html.Button("hold", id="hold"),
+            html.Button("flood", id="flood"),
             dcc.Input(id="token", value=""),
             html.Div(id="out"),
             html.Div(id="status"),
@@ -102,6 +136,20 @@ def create_app() -> tuple[dash.Dash, LiveSocketIO]:
             "pid": os.getpid(),
             "async_mode": socketio.async_mode,
             "gevent_patched": _gevent_patched(),
+        }
+
+    @app.server.route("/_deployed/state")
+    def state() -> dict[str, Any]:
+        """What this process holds for streams: to count after each abusive case."""
+        with _flooding_lock:
+            flooding = _flooding
+        return {
+            "flooding": flooding,
+            "streams": live_streams.count(),
+            "deadlines": deadlines.pending(),
+            # Threads that run generators (named by runner.py), not the server's own pool.
+            "stream_threads": sum(t.name.startswith("dash-live:") for t in threading.enumerate()),
+            "greenlets": _live_greenlets(),
         }
 
     return app, socketio

@@ -1,0 +1,185 @@
+"""Issue 12's resource defects, each on every real server: Werkzeug (``app.run``), gunicorn
+gthread and gevent, and Dash's FastAPI backend under uvicorn. After each case the test counts
+what the process still holds (``GET /_deployed/state``: open generators, registered streams,
+armed deadlines, threads, greenlets, asyncio tasks) and waits for it to return to what it was.
+
+- Defect 5: the stream timeout holds against a client that stops reading with its connection
+  open (the response's write is blocked; deadlines.py cancels the generator anyway).
+- Defect 6: a body over ``DASH_LIVE_MAX_BODY_BYTES`` is refused from its Content-Length,
+  before it is read (on FastAPI, ahead of Dash's middleware, which parses every body).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from tests.conftest import needs_fastapi
+from tests.integration.test_deployment import DEPLOYMENTS, Deployment
+from tests.processes import ROOT, free_port, stop_process, wait_for_port
+
+FLASK_APP = "tests.integration.apps.deployed"
+FASTAPI_APP = "tests.integration.apps.fastapi_deployed"
+FLOOD_TIMEOUT = 2  # deployed.FLOOD_TIMEOUT, fastapi_deployed.FLOOD_TIMEOUT
+KEEPALIVE = 2.0  # DASH_LIVE_KEEPALIVE's default
+WAIT = 30.0
+
+_UVICORN = ("-m", "uvicorn", f"{FASTAPI_APP}:server", "--host", "127.0.0.1", "--port", "{port}")
+UVICORN = Deployment("uvicorn", (sys.executable, *_UVICORN, "--log-level", "warning"), "asyncio")
+SERVERS = [
+    *(pytest.param(d, id=d.name) for d in DEPLOYMENTS if d.name != "socketio.run"),
+    pytest.param(UVICORN, id=UVICORN.name, marks=needs_fastapi),
+]
+
+
+@dataclass
+class Server:
+    deployment: Deployment
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app(self) -> str:
+        return FASTAPI_APP if self.deployment is UVICORN else FLASK_APP
+
+    def state(self) -> dict[str, int]:
+        with requests.get(self.url + "/_deployed/state", timeout=WAIT) as answer:
+            assert answer.status_code == 200, answer.text
+            found: dict[str, int] = answer.json()
+            return found
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    deployment: Deployment = request.param
+    port = free_port()
+    log = tmp_path_factory.mktemp("hardening") / "server.log"
+    command = [part.format(port=port) for part in deployment.command]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    running = Server(deployment, port, process, log)
+    try:
+        wait_for_port(port, WAIT)
+        running.state()  # gunicorn listens before its worker has imported the app
+        warm_up(running)
+        yield running
+    finally:
+        stop_process(process)
+
+
+def warm_up(server: Server) -> None:
+    """Run one stream to its end, so that what a process keeps for good (the deadline timer,
+    a server's pool) exists before a test counts what it holds."""
+    body = stream_body(server, "go")
+    with requests.post(server.url + "/_dash-live/stream", json=body, timeout=WAIT) as answer:
+        assert answer.status_code == 200, answer.text
+        assert "event: end" in answer.text, answer.text
+
+
+def wait_until(check: Callable[[], object], within: float, what: str) -> float:
+    """Poll ``check`` until it holds; return the seconds it took. Fail after ``within``,
+    saying what ``check`` last returned when that is not a plain False."""
+    start = time.monotonic()
+    for _ in range(10_000):
+        result = check()
+        if result is True:
+            return time.monotonic() - start
+        assert time.monotonic() - start < within, f"{what} {result}: not within {within} s"
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: 10,000 checks")
+
+
+def settled(server: Server, before: dict[str, int]) -> Callable[[], object]:
+    """True when the server holds no more than ``before`` (nothing left of the cases since),
+    else what it holds now."""
+
+    def check() -> object:
+        now = server.state()
+        return all(now.get(key, 0) <= value for key, value in before.items()) or now
+
+    return check
+
+
+CALLBACKS = {"go": "count", "flood": "flood", "flood-sync": "flood_sync"}
+
+
+def stream_body(server: Server, button: str) -> dict[str, Any]:
+    """The request the page sends when ``button`` is clicked once."""
+    return {
+        "callback": f"{server.app}.{CALLBACKS[button]}",
+        "stream": uuid.uuid4().hex,
+        "inputs": [{"id": button, "property": "n_clicks", "value": 1}],
+        "state": [],
+        "changedPropIds": [f"{button}.n_clicks"],
+    }
+
+
+def stream_request(server: Server, button: str) -> bytes:
+    """A whole HTTP request that starts the stream of ``button``."""
+    body = json.dumps(stream_body(server, button)).encode()
+    head = (
+        "POST /_dash-live/stream HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{server.port}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def stalled_client(server: Server, request: bytes) -> socket.socket:
+    """A client that sends ``request`` and never reads the answer: a tiny receive buffer, so
+    the server's writes block once the kernel's buffers are full."""
+    client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client.connect(("127.0.0.1", server.port))
+    client.sendall(request)
+    return client
+
+
+def floods(server: Server) -> list[str]:
+    return ["flood", "flood-sync"] if server.deployment is UVICORN else ["flood"]
+
+
+def test_the_timeout_holds_against_a_client_that_stops_reading(server: Server) -> None:
+    for button in floods(server):
+        before = server.state()
+        assert before["flooding"] == 0, before
+        client = stalled_client(server, stream_request(server, button))
+        try:
+            wait_until(lambda: server.state()["flooding"] == 1, WAIT, f"{button} did not start")
+            # The client stays connected, reading nothing: the generator must still end.
+            wait_until(
+                lambda: server.state()["flooding"] == 0,
+                FLOOD_TIMEOUT + KEEPALIVE + 10,
+                f"{button}'s generator outlived its {FLOOD_TIMEOUT} s timeout",
+            )
+        finally:
+            client.close()
+        # Gone for good: the stream, its deadline, its thread or greenlet or task are let go.
+        check = settled(server, before)
+        wait_until(check, KEEPALIVE + 10, f"{button} left something behind: {before} then")
