@@ -32,9 +32,10 @@ from typing import Any
 import dash
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._compat import set_current_app
+from .asgi_body_limit import BodyLimit
 from .coalesce import coalesce
 from .protocol import Update, encode_batch
 from .runner import _POLL, QUEUE_SIZE, Failed, Finished, Item, StreamRunner, updates_of
@@ -371,6 +372,19 @@ def install(app: dash.Dash) -> None:
     if server in _installed:
         return
     prefix = app.config.routes_pathname_prefix
+    paths = []
     for name, endpoint in _routes(app):
         server.add_api_route(prefix + name, endpoint, methods=["POST"], include_in_schema=False)
+        paths.append(prefix + name)
+    # Ahead of every middleware, Dash's included, which reads each body under _dash- first:
+    # Starlette builds its stack on the first request, from this method (asgi_body_limit.py).
+    build_stack = server.build_middleware_stack
+
+    def settings() -> StreamSettings:
+        return StreamSettings.from_config(server_config(server))
+
+    def build_limited_stack() -> ASGIApp:
+        return BodyLimit(build_stack(), paths, settings)
+
+    server.build_middleware_stack = build_limited_stack
     _installed.add(server)

@@ -183,3 +183,50 @@ def test_the_timeout_holds_against_a_client_that_stops_reading(server: Server) -
         # Gone for good: the stream, its deadline, its thread or greenlet or task are let go.
         check = settled(server, before)
         wait_until(check, KEEPALIVE + 10, f"{button} left something behind: {before} then")
+
+
+def oversized_request(server: Server, declared: int) -> bytes:
+    """The head of a stream request that declares a ``declared``-byte body, and 1 KiB of it."""
+    head = (
+        "POST /_dash-live/stream HTTP/1.1\r\n"
+        f"Host: 127.0.0.1:{server.port}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {declared}\r\n\r\n"
+    )
+    return head.encode() + b'{"callback": "' + b"x" * 1024
+
+
+def read_answer(client: socket.socket, within: float) -> bytes:
+    """What the server sends until it closes the connection; fail after ``within`` s."""
+    client.settimeout(within)
+    answer = b""
+    deadline = time.monotonic() + within
+    for _ in range(10_000):
+        try:
+            chunk = client.recv(65536)
+        except TimeoutError:
+            chunk = None
+        assert chunk is not None and time.monotonic() < deadline, (
+            f"the connection was still open after {within} s; got {answer[:300]!r}"
+        )
+        if not chunk:
+            return answer
+        answer += chunk
+    raise AssertionError("10,000 reads")
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(server: Server) -> None:
+    before = server.state()
+    declared = 200_000_000
+    client = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        client.sendall(oversized_request(server, declared))
+        # The rest of the body is never sent: an answer proves nobody waited to read it.
+        answer = read_answer(client, 10)
+    finally:
+        client.close()
+    status, _, rest = answer.partition(b"\r\n")
+    assert status.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert b"DASH_LIVE_MAX_BODY_BYTES" in rest and str(declared).encode() in rest, rest[:500]
+    check = settled(server, before)
+    wait_until(check, KEEPALIVE + 10, f"the refusal left something behind: {before} then")
