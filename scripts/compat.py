@@ -53,7 +53,13 @@ COMMON = [
 # The subset: every tier, without the modules that only concern packaging and the showcase
 # (they do not depend on the Dash version) and the scale-out suite (Redis, not Dash).
 SUBSET = ["tests/unit", "tests/integration", "tests/browser"]
-LEFT_OUT = ["tests/browser/test_wheel_install.py", "tests/browser/test_showcase.py"]
+# The wheel, the showcase and the abuse cases of test_hardening exercise dash-live's own code
+# paths, which do not change with the Dash release: once, in the main suite, is enough.
+LEFT_OUT = [
+    "tests/browser/test_wheel_install.py",
+    "tests/browser/test_showcase.py",
+    "tests/integration/test_hardening.py",
+]
 
 
 @dataclass(frozen=True)
