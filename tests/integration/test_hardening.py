@@ -7,6 +7,11 @@ armed deadlines, threads, greenlets, asyncio tasks) and waits for it to return t
   open (the response's write is blocked; deadlines.py cancels the generator anyway).
 - Defect 6: a body over ``DASH_LIVE_MAX_BODY_BYTES`` is refused from its Content-Length,
   before it is read (on FastAPI, ahead of Dash's middleware, which parses every body).
+- Defects 3 and 7, on every server: only the client that started a stream cancels it, and
+  JSON nested too deeply is a 400 that says so.
+- Over Socket.IO (the Flask servers; FastAPI's is issue 15): the timeout holds against a
+  socket that stops acknowledging (defect 5), and a socket that vanishes mid-stream releases
+  its stream, its generator and its thread or greenlet (defect 4).
 """
 
 from __future__ import annotations
@@ -26,14 +31,19 @@ from typing import Any
 import pytest
 import requests
 
+from dash_live.socket_streams import START_EVENT
 from tests.conftest import needs_fastapi
 from tests.integration.test_deployment import DEPLOYMENTS, Deployment
+from tests.integration.test_socketio import RawSocket
 from tests.processes import ROOT, free_port, stop_process, wait_for_port
 
 FLASK_APP = "tests.integration.apps.deployed"
 FASTAPI_APP = "tests.integration.apps.fastapi_deployed"
 FLOOD_TIMEOUT = 2  # deployed.FLOOD_TIMEOUT, fastapi_deployed.FLOOD_TIMEOUT
 KEEPALIVE = 2.0  # DASH_LIVE_KEEPALIVE's default
+# After a socket closes, Engine.IO's ping task for it (a greenlet under gevent) ends when it
+# wakes up for its next ping: up to python-socketio's ping interval later.
+SOCKET_GONE = 25.0 + KEEPALIVE + 10
 WAIT = 30.0
 
 _UVICORN = ("-m", "uvicorn", f"{FASTAPI_APP}:server", "--host", "127.0.0.1", "--port", "{port}")
@@ -99,6 +109,14 @@ def warm_up(server: Server) -> None:
     with requests.post(server.url + "/_dash-live/stream", json=body, timeout=WAIT) as answer:
         assert answer.status_code == 200, answer.text
         assert "event: end" in answer.text, answer.text
+    if server.deployment is not UVICORN:
+        # A first WebSocket makes gevent start greenlets it keeps (its hub's helpers).
+        raw = RawSocket(server.url)
+        start_over_socket(raw, server, "flood")
+        wait_until(lambda: server.state()["flooding"] == 1, WAIT, "the flood did not start")
+        raw.close()
+        idle = {"flooding": 0, "streams": 0, "deadlines": 0}
+        wait_until(settled(server, idle), KEEPALIVE + 10, "the warm-up stream did not end")
 
 
 def wait_until(check: Callable[[], object], within: float, what: str) -> float:
@@ -270,3 +288,46 @@ def test_only_the_client_that_started_a_stream_can_cancel_it(server: Server) -> 
         assert b"event: end" in tail, tail[-300:]
         assert b"cancelled" in tail, tail[-300:]
     wait_until(settled(server, before), KEEPALIVE + 10, f"cancel left something behind: {before}")
+
+
+def socket_server(server: Server) -> Server:
+    if server.deployment is UVICORN:
+        pytest.skip("Socket.IO on the FastAPI backend is issue 15")
+    return server
+
+
+def start_over_socket(raw: RawSocket, server: Server, button: str) -> None:
+    """Start ``button``'s stream over a raw Socket.IO connection that never acknowledges."""
+    raw.ws.send("421" + json.dumps([START_EVENT, stream_body(server, button)]))
+
+
+def test_the_timeout_holds_against_a_socket_that_stops_acknowledging(server: Server) -> None:
+    server = socket_server(server)
+    before = server.state()
+    raw = RawSocket(server.url)
+    try:
+        start_over_socket(raw, server, "flood")
+        wait_until(lambda: server.state()["flooding"] == 1, WAIT, "the flood did not start")
+        wait_until(
+            lambda: server.state()["flooding"] == 0,
+            FLOOD_TIMEOUT + KEEPALIVE + 10,
+            f"the generator outlived its {FLOOD_TIMEOUT} s timeout",
+        )
+    finally:
+        raw.close()
+    wait_until(settled(server, before), SOCKET_GONE, f"it left something behind: {before}")
+
+
+def test_a_socket_that_vanishes_mid_stream_releases_everything(server: Server) -> None:
+    # Issue 12, defect 4: such streams stayed registered, each with a polling pump, for ever.
+    server = socket_server(server)
+    before = server.state()
+    raw = RawSocket(server.url)
+    start_over_socket(raw, server, "flood")
+    wait_until(lambda: server.state()["flooding"] == 1, WAIT, "the flood did not start")
+    raw.ws.sock.close()  # gone without a word: no close frame, no disconnect packet
+    # The generator and the stream go within the keep-alive interval...
+    idle = {"flooding": 0, "streams": 0, "deadlines": 0}
+    wait_until(settled(server, idle), KEEPALIVE + 10, "the stream outlived its socket")
+    # ...and every thread or greenlet by the time Engine.IO has let the socket go.
+    wait_until(settled(server, before), SOCKET_GONE, f"it left something behind: {before}")
