@@ -14,7 +14,7 @@ DEMO_VENV := .venv-demo
 DEMO_PY := $(DEMO_VENV)/bin/python
 DEMO_INSTALLED := $(DEMO_VENV)/.installed
 
-.PHONY: demo test lint typecheck unit compat bench build dist system clean
+.PHONY: demo test lint typecheck unit tstest compat bench build dist system clean
 
 # The demo's background-job card wants a redis-server (the app starts a private one).
 demo: $(DEMO_INSTALLED)
@@ -31,7 +31,7 @@ $(DEMO_INSTALLED): pyproject.toml hatch_build.py $(TS_SOURCES)
 	$(DEMO_PY) -m pip install --quiet -e ".[demo]"
 	touch $@
 
-test: $(INSTALLED) $(BUNDLE) system lint typecheck
+test: $(INSTALLED) $(BUNDLE) system lint typecheck tstest
 	$(PY) -m pytest
 	$(PY) scripts/compat.py
 
@@ -46,6 +46,11 @@ lint: $(INSTALLED)
 
 typecheck: $(INSTALLED) $(BUNDLE)
 	$(VENV)/bin/mypy
+	npx tsc -p tests/ts
+
+# The pure client modules (ops, patch, SSE parsing) under vitest, in Node: tests/ts.
+tstest: node_modules/.package-lock.json
+	npx vitest run
 
 unit: $(INSTALLED) $(BUNDLE)
 	$(PY) -m pytest tests/unit

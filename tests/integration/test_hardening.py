@@ -325,6 +325,7 @@ def test_a_socket_that_vanishes_mid_stream_releases_everything(server: Server) -
     raw = RawSocket(server.url)
     start_over_socket(raw, server, "flood")
     wait_until(lambda: server.state()["flooding"] == 1, WAIT, "the flood did not start")
+    assert raw.ws.sock is not None
     raw.ws.sock.close()  # gone without a word: no close frame, no disconnect packet
     # The generator and the stream go within the keep-alive interval...
     idle = {"flooding": 0, "streams": 0, "deadlines": 0}
