@@ -31,13 +31,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from . import wire
 from .protocol import Update
 from .stream_request import stringify_id
 
 __all__ = ["INCREMENTAL_PROPS", "coalesce"]
 
 #: Props whose values are increments (the same list as the page's applier, src/ts/client/ops.ts).
-INCREMENTAL_PROPS = frozenset({"extendData", "prependData", "rowTransaction"})
+INCREMENTAL_PROPS = wire.INCREMENTAL_PROPS
 
 
 def _key(update: Update) -> tuple[str, str]:

@@ -36,11 +36,13 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from . import wire
+
 __all__ = ["AUTH_KEY", "DEFAULT_MAX_AGE", "ROOMS_EVENT", "TAB_KEY", "RoomSigner", "tab_of"]
 
-ROOMS_EVENT = "dash-live:rooms"
-AUTH_KEY = "dash-live:rooms"
-TAB_KEY = "dash-live:tab"
+ROOMS_EVENT = wire.ROOMS_EVENT
+AUTH_KEY = wire.ROOMS_AUTH_KEY
+TAB_KEY = wire.TAB_AUTH_KEY
 #: Seconds a room token is honoured (DASH_LIVE_ROOM_TOKEN_MAX_AGE).
 DEFAULT_MAX_AGE = 24 * 3600.0
 #: Revocations remembered at most (older ones expire first).

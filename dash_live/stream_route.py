@@ -38,11 +38,10 @@ from .stream_session import (
     live_streams,
     start_stream,
 )
+from .wire import CANCEL_ROUTE, CONFIG_SCRIPT_ID, STREAM_ROUTE
 
 __all__ = ["CANCEL_ROUTE", "STREAM_ROUTE", "ensure_routes", "live_streams"]
 
-STREAM_ROUTE = "_dash-live/stream"
-CANCEL_ROUTE = "_dash-live/cancel"
 
 logger = logging.getLogger("dash_live")
 
@@ -118,9 +117,6 @@ def _cancel_view() -> Any:
     except StreamRequestError as error:
         return _refuse(error)
     return flask.Response(status=204)
-
-
-CONFIG_SCRIPT_ID = "_dash-live-config"
 
 
 def _serving_server() -> Any:

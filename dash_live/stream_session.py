@@ -27,7 +27,7 @@ import traceback
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import flask
 
@@ -38,8 +38,8 @@ from .event_callbacks import EventCallback
 from .protocol import Update, encode_batch
 from .runner import Failed, Finished, Item, StreamRunner, updates_of
 from .settings import StreamSettings
-from .sse import EndReason
 from .stream_request import StreamRequest, StreamRequestError, parse_stream_request
+from .wire import EndReason, FrameKind
 
 __all__ = [
     "Cancellable",
@@ -62,7 +62,6 @@ __all__ = [
 # Updates sent in one frame at most, so one write never holds a huge backlog.
 MAX_UPDATES_PER_FRAME = 2000
 
-FrameKind = Literal["update", "error", "end", "keepalive"]
 Frame = tuple[FrameKind, Any]
 
 logger = logging.getLogger("dash_live")

@@ -14,12 +14,14 @@
  * applied in successive frames: every increment is kept.
  */
 import {applyPatch, isPatch, PatchValue} from './patch';
+import {INCREMENTAL_PROPS, OpName} from './wire';
 
-export type OpName = 'set' | 'append' | 'merge' | 'patch';
 export type Pending = {op: OpName; value: unknown};
 
-/** Props whose every value is an increment that the component consumes (never "last wins"). */
-export const INCREMENTAL_PROPS = new Set(['extendData', 'prependData', 'rowTransaction']);
+// INCREMENTAL_PROPS: props whose every value is an increment the component consumes (never
+// "last wins"); OpName: the update operations. Both are wire names (dash_live/wire.py).
+export {INCREMENTAL_PROPS};
+export type {OpName};
 
 function concat(base: unknown, tail: unknown): unknown {
     if (Array.isArray(tail)) {

@@ -10,6 +10,7 @@
  */
 import {Socket} from 'socket.io-client';
 import {openSocket} from './connection';
+import {CANCEL_EVENT, FRAME_EVENT, START_EVENT} from './wire';
 
 export type FrameHandler = {
     frame: (kind: string, data: unknown) => void;
@@ -19,9 +20,6 @@ export type FrameHandler = {
 
 type Refusal = {ok?: boolean; error?: string; status?: number};
 
-const START_EVENT = 'dash-live:stream';
-const CANCEL_EVENT = 'dash-live:cancel';
-const FRAME_EVENT = 'dash-live:frame';
 
 const offered: Socket[] = [];
 let ownSocket: Socket | null = null;

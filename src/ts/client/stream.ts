@@ -11,6 +11,7 @@ import {pageApplier, WireUpdate} from './applier';
 import {DashId, pageConfig, reportError, requestsPrefix} from './dash';
 import {endSocketStream, startSocketStream} from './socketStreams';
 import {readEvents} from './sse';
+import {CANCEL_ROUTE, CONFIG_SCRIPT_ID, STREAM_ROUTE} from './wire';
 
 type RunningSpec = [DashId, string, unknown, unknown];
 
@@ -40,7 +41,7 @@ type StreamBody = {
 
 /** The app's default transport, written into the page by the server. */
 function pageTransport(): string {
-    return pageConfig('_dash-live-config').transport || 'sse';
+    return pageConfig(CONFIG_SCRIPT_ID).transport || 'sse';
 }
 
 const streams = new Map<string, Stream>();
@@ -60,7 +61,7 @@ function streamKey(config: StreamConfig, context: CallbackContext): string {
 
 function sendCancel(streamId: string): void {
     // keepalive lets the request outlive a page that is being closed.
-    fetch(requestsPrefix() + '_dash-live/cancel', {
+    fetch(requestsPrefix() + CANCEL_ROUTE, {
         method: 'POST',
         headers: {'Content-Type': 'application/json'},
         body: JSON.stringify({stream: streamId}),
@@ -180,7 +181,7 @@ async function run(
     controller: AbortController,
     finish: (reason: string) => void
 ): Promise<void> {
-    const response = await fetch(requestsPrefix() + '_dash-live/stream', {
+    const response = await fetch(requestsPrefix() + STREAM_ROUTE, {
         method: 'POST',
         headers: {'Content-Type': 'application/json', Accept: 'text/event-stream'},
         body,

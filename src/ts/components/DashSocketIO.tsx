@@ -7,14 +7,10 @@ import {offerSocket} from '../client/socketStreams';
 import {DashId, setProps as setAnyProps, stringifyId} from '../client/dash';
 import {EventDelivery} from '../client/events';
 
-/** Events whose names start with this prefix are dash-live's own and never reach `data-*`. */
-const RESERVED_PREFIX = 'dash-live:';
-const UPDATE_EVENT = 'dash-live:update';
-const ROOMS_EVENT = 'dash-live:rooms';
-/** The key of the `auth` entry that carries signed room memberships to the server. */
-const ROOMS_AUTH_KEY = 'dash-live:rooms';
-/** This tab's id in the reconnection auth: the room tokens it was given are bound to it. */
-const TAB_AUTH_KEY = 'dash-live:tab';
+// Events whose names start with RESERVED_PREFIX are dash-live's own and never reach `data-*`.
+// ROOMS_AUTH_KEY: the `auth` entry that carries signed room memberships to the server;
+// TAB_AUTH_KEY: this tab's id in it, to which the room tokens it was given are bound.
+import {RESERVED_PREFIX, ROOMS_AUTH_KEY, ROOMS_EVENT, TAB_AUTH_KEY, UPDATE_EVENT} from '../client/wire';
 
 function newTabId(): string {
     const bytes = crypto.getRandomValues(new Uint8Array(16));
