@@ -311,15 +311,23 @@ def _http_facts(request: Request) -> HttpFacts:
 
 
 async def _json_body(request: Request) -> Any:
-    """The request's JSON body, or None when it is not JSON."""
+    """The request's JSON body; a :class:`StreamRequestError` when there is none to read."""
     # Dash's middleware has already read the body of JSON requests to its routes (the _dash-
-    # prefix is theirs too) and keeps it on the request state; the stream cannot be read twice.
+    # prefix is theirs too) and keeps it on the request state, None when it could not parse
+    # it (JSON's null too); the stream cannot be read twice.
     if hasattr(request.state, "json_body"):
-        return request.state.json_body
-    try:
-        return await request.json()
-    except ValueError:
-        return None
+        body = request.state.json_body
+    else:
+        try:
+            body = await request.json()
+        except (ValueError, RecursionError):
+            body = None
+    if body is None:
+        raise StreamRequestError(
+            "the request body must be a JSON object; it was null, not JSON, or nested too "
+            "deeply to read"
+        )
+    return body
 
 
 def _owner(request: Request) -> str:

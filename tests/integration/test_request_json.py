@@ -3,6 +3,7 @@ names the problem, on the Flask and FastAPI backends (they answered 500 on Flask
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 
 import dash
@@ -41,9 +42,21 @@ def test_deeply_nested_json_is_refused_with_400(
         headers={"Content-Type": "application/json", "Accept": "text/event-stream"},
         timeout=30,
     )
-    assert response.status_code == 400, response.text
-    # Dash's FastAPI middleware reads the body before our route and keeps None for JSON it
-    # cannot parse, so there the refusal names what was expected instead.
-    expected = "nested too deeply" if backend == "flask" else "got None"
-    assert expected in response.text
     assert "Traceback" not in response.text
+    if parses(body):
+        # Python 3.13 parses 1,000 levels (3.10 to 3.12 do not): then the request is refused
+        # for what it holds, in a few words that do not echo it.
+        assert response.status_code in (400, 404), response.text[:300]
+        assert len(response.text) < 300, response.text[:300]
+        return
+    assert response.status_code == 400, response.text[:300]
+    assert "nested too deeply" in response.text
+
+
+def parses(body: str) -> bool:
+    """Whether this Python's JSON parser reads ``body`` (the server runs in this process)."""
+    try:
+        json.loads(body)
+    except RecursionError:
+        return False
+    return True
