@@ -8,14 +8,16 @@ Wire format, namespace ``/``::
 
     client -> server  "dash-live:stream"  <the body of a stream request>   ack: {"ok": true}
                                                                            or {"error", "status"}
-    client -> server  "dash-live:cancel"  {"stream": id}
+    client -> server  "dash-live:cancel"  {"stream": id}                     ack: none, or
+                                                                           {"error", "status"}
     server -> client  "dash-live:frame"   stream id, kind, data            ack: once applied
 
 ``kind`` and ``data`` are those of :mod:`dash_live.stream_session` (``update``: a batch,
 ``error``: ``[message, traceback]``, ``end``: the reason). At most :data:`WINDOW` frames of a
 stream are unacknowledged at a time: a slow page holds the producer back through the runner's
 bounded hand-off instead of letting frames pile up in memory. A disconnect cancels every stream
-of that connection on the server.
+of that connection on the server. A client event with other arguments than these is answered
+with ``{"error", "status"}`` naming what was expected.
 """
 
 from __future__ import annotations
@@ -127,12 +129,18 @@ def _pump(
 def install(socketio: LiveSocketIO) -> None:
     """Serve event-callback streams over ``socketio`` (called by ``attach_socketio``)."""
 
+    # The handlers take any arguments: a client may emit an event with none or several, and a
+    # handler of one parameter would raise TypeError in Socket.IO's thread, leaving the caller
+    # waiting for an acknowledgement that never comes (issue 12).
+
     @socketio.on_reserved(START_EVENT)
-    def start(body: object) -> dict[str, Any]:
+    def start(*args: object) -> dict[str, Any]:
+        if len(args) != 1:
+            return _wrong_arguments(START_EVENT, "the stream request", args)
         sid: str = flask.request.sid  # type: ignore[attr-defined]
         settings = StreamSettings.from_config(flask.current_app.config)
         try:
-            request, runner = start_stream(body, client_address(), settings, owner_key(sid))
+            request, runner = start_stream(args[0], client_address(), settings, owner_key(sid))
         except StreamRequestError as error:
             return {"error": str(error), "status": error.status}
         socketio.start_background_task(
@@ -141,11 +149,22 @@ def install(socketio: LiveSocketIO) -> None:
         return {"ok": True}
 
     @socketio.on_reserved(CANCEL_EVENT)
-    def cancel(body: object) -> None:
+    def cancel(*args: object) -> dict[str, Any] | None:
+        stream_id = cancelled_stream(args[0]) if len(args) == 1 else None
+        if stream_id is None:
+            # Refused by name, as the HTTP cancel route refuses it (a page asks no answer).
+            return _wrong_arguments(CANCEL_EVENT, "{'stream': id}", args)
         sid: str = flask.request.sid  # type: ignore[attr-defined]
-        stream_id = cancelled_stream(body)
-        if stream_id is not None:
-            live_streams.cancel(stream_id, owner_key(sid))
+        # Someone else's stream, or one that has ended, is answered as a cancelled one: the
+        # answer tells nobody which ids run.
+        live_streams.cancel(stream_id, owner_key(sid))
+        return None
+
+
+def _wrong_arguments(event: str, expected: str, args: tuple[object, ...]) -> dict[str, Any]:
+    """The answer to an event that did not carry the one argument it takes."""
+    got = f"{len(args)} arguments" if len(args) != 1 else f"{args[0]!r:.80}"
+    return {"error": f"{event} takes one argument, {expected}; got {got}", "status": 400}
 
 
 def cancel_connection_streams(sid: str) -> None:

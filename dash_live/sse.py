@@ -96,7 +96,10 @@ def parse_events(text: str) -> list[tuple[str, str]]:
             if line.startswith("event:"):
                 name = line[6:].strip()
             elif line.startswith("data:"):
-                data.append(line[5:].lstrip(" "))
+                # One space after the colon is the separator, as the spec and the page's reader
+                # (src/ts/client/sse.ts) have it; more are data (" x" must not read back "x").
+                value = line[5:]
+                data.append(value[1:] if value.startswith(" ") else value)
         if data:
             events.append((name, "\n".join(data)))
     return events

@@ -22,6 +22,9 @@ from .exceptions import DashLiveError
 __all__ = ["StreamRequest", "StreamRequestError", "parse_stream_request"]
 
 _STREAM_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# A refusal shows the client's values cut to this many characters: it names the problem, it
+# does not send a body of up to DASH_LIVE_MAX_BODY_BYTES back (issue 12).
+_SHOWN = 120
 _WILDCARDS = (ALL, MATCH, ALLSMALLER)
 _MULTI = (ALL, ALLSMALLER)
 
@@ -57,6 +60,16 @@ def _wildcard_json(value: object) -> object:
     raise TypeError(f"{value!r} cannot be part of a component id")
 
 
+def _shown(value: object) -> str:
+    """``repr(value)`` for a refusal message, cut to ``_SHOWN`` characters.
+
+    >>> _shown("x" * 1000)[-8:]
+    'xxxxx...'
+    """
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
 def _is_wildcard(value: object) -> bool:
     return any(value == w for w in _WILDCARDS)
 
@@ -90,15 +103,15 @@ def _matches(pattern: object, concrete: object, matched: dict[str, Any]) -> bool
 
 def _check_entry(dep: Input | State, entry: object, matched: dict[str, Any], where: str) -> None:
     if not isinstance(entry, Mapping) or set(entry) - {"id", "property", "value"}:
-        raise StreamRequestError(f"{where}: expected {{id, property, value}}, got {entry!r}")
+        raise StreamRequestError(f"{where}: expected {{id, property, value}}, got {_shown(entry)}")
     if entry.get("property") != dep.component_property:
         raise StreamRequestError(
-            f"{where}: {entry.get('id')!r}.{entry.get('property')!r} is not the declared "
-            f"{stringify_id(_pattern(dep))!r}.{dep.component_property!r}"
+            f"{where}: {_shown(entry.get('id'))}.{_shown(entry.get('property'))} is not the "
+            f"declared {stringify_id(_pattern(dep))!r}.{dep.component_property!r}"
         )
     if not _matches(_pattern(dep), entry.get("id"), matched):
         raise StreamRequestError(
-            f"{where}: id {entry.get('id')!r} is not declared by the callback "
+            f"{where}: id {_shown(entry.get('id'))} is not declared by the callback "
             f"(declared: {stringify_id(_pattern(dep))!r})"
         )
 
@@ -129,10 +142,12 @@ def parse_stream_request(body: object) -> StreamRequest:
     key = body.get("callback")
     callback = registered(key) if isinstance(key, str) else None
     if callback is None:
-        raise StreamRequestError(f"no event callback is registered as {key!r}", status=404)
+        raise StreamRequestError(f"no event callback is registered as {_shown(key)}", status=404)
     stream_id = body.get("stream")
     if not isinstance(stream_id, str) or not _STREAM_ID.fullmatch(stream_id):
-        raise StreamRequestError(f"stream must be an id of 8-64 letters/digits, got {stream_id!r}")
+        raise StreamRequestError(
+            f"stream must be an id of 8-64 letters/digits, got {_shown(stream_id)}"
+        )
     # Every MATCH of the request, in inputs and state alike, stands for the same value.
     matched: dict[str, Any] = {}
     inputs = _check_list(callback.inputs, body.get("inputs"), "inputs", matched)
