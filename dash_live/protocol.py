@@ -34,8 +34,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, NamedTuple, Union
 
+from . import wire
 from .exceptions import InvalidUpdateError
 from .serialize import to_json
 
@@ -54,9 +55,9 @@ __all__ = [
 ]
 
 #: The Socket.IO event that carries a batch of updates to DashSocketIO.
-UPDATE_EVENT = "dash-live:update"
+UPDATE_EVENT = wire.UPDATE_EVENT
 
-Op = Literal["set", "append", "merge", "patch"]
+Op = wire.OpName
 ComponentId = Union[str, Mapping[str, Any]]  # noqa: UP007 (a runtime alias on Python 3.10)
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import flask
 
+from . import wire
 from .runner import StreamRunner
 from .serialize import RawJSON
 from .settings import StreamSettings
@@ -41,9 +42,9 @@ if TYPE_CHECKING:
 
 __all__ = ["CANCEL_EVENT", "FRAME_EVENT", "START_EVENT", "WINDOW", "install"]
 
-START_EVENT = "dash-live:stream"
-CANCEL_EVENT = "dash-live:cancel"
-FRAME_EVENT = "dash-live:frame"
+START_EVENT = wire.START_EVENT
+CANCEL_EVENT = wire.CANCEL_EVENT
+FRAME_EVENT = wire.FRAME_EVENT
 #: Frames of one stream in flight (sent, not yet acknowledged by the page).
 WINDOW = 8
 _POLL = 0.2  # how often a pump waiting for acknowledgements looks for cancellation

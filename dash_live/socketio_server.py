@@ -22,7 +22,7 @@ import flask
 from flask_socketio import SocketIO
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from . import rooms, socket_streams
+from . import rooms, socket_streams, wire
 from .exceptions import InvalidEventNameError, PayloadTooLargeError
 from .message_queue import LiveRedisManager, check_redis_url, redis_url_from
 from .nodelay import NoDelayMiddleware
@@ -43,7 +43,7 @@ __all__ = [
 #: Default limit for one emitted message, encoded. Large enough for a sizeable table.
 DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 
-RESERVED_PREFIX = "dash-live:"
+RESERVED_PREFIX = wire.RESERVED_PREFIX
 # Names Socket.IO itself uses; a client cannot receive them as ordinary events.
 _SOCKETIO_RESERVED = {"connect", "connect_error", "disconnect", "disconnecting", "message"}
 # The event name becomes part of a Dash prop name (`data-<event>`): Dash splits prop ids at "."

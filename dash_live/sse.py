@@ -27,7 +27,9 @@ last, so the client can tell a finished stream from a broken connection.
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
+
+from . import wire
 
 __all__ = [
     "KEEP_ALIVE",
@@ -39,7 +41,7 @@ __all__ = [
     "update_event",
 ]
 
-EndReason = Literal["done", "cancelled", "timeout", "error"]
+EndReason = wire.EndReason
 
 KEEP_ALIVE = ": keep-alive\n\n"
 
