@@ -146,6 +146,11 @@ def leave_room(
 ) -> None:
     """Remove the connection ``sid`` from ``room``; its tab stops joining it again.
 
+    Raises :class:`~dash_live.exceptions.MessageQueueError` when the app shares a Redis
+    message queue and Redis did not take the revocation: the connection has left the room,
+    and this process refuses the tab's token, but another worker would still honour it until
+    it expires.
+
     Example::
 
         >>> import dash
@@ -160,8 +165,11 @@ def leave_room(
     server = _server(socketio)
     sid = _check_room(sid, "sid")
     server.server.leave_room(sid, room, namespace=namespace)
+    # The tab forgets its token first, so that it is gone even if the revocation below raises.
+    server.server.emit(ROOMS_EVENT, {"leave": room}, to=sid, namespace=namespace)
     holder = server.holder_of(sid)
     if holder is not None:
-        # Revoked here, not only forgotten by the tab: a kept copy no longer rejoins.
+        # Revoked, not only forgotten by the tab: a kept copy no longer rejoins, in any worker
+        # that shares this one's Redis (else in this process; MessageQueueError if Redis
+        # did not take it).
         server.room_signer.revoke(room, holder)
-    server.server.emit(ROOMS_EVENT, {"leave": room}, to=sid, namespace=namespace)

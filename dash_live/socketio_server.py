@@ -212,7 +212,14 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
                     f"DASH_LIVE_ROOM_TOKEN_MAX_AGE must be a positive number of seconds, "
                     f"got {max_age!r}"
                 )
-            self.room_signer = rooms.RoomSigner(app.secret_key, float(max_age))
+            # With a Redis message queue, leave_room's revocations reach every worker.
+            manager = self.server.manager
+            shared = (
+                rooms.RedisRevocations(manager.redis_url)
+                if isinstance(manager, LiveRedisManager) and not manager.write_only
+                else None
+            )
+            self.room_signer = rooms.RoomSigner(app.secret_key, float(max_age), shared)
             # Join user rooms and cancel a closed tab's streams even when the app registers no
             # connect or disconnect handler of its own.
             self.on("connect")(lambda: None)

@@ -47,6 +47,12 @@ def create_app() -> tuple[dash.Dash, dash_live.LiveSocketIO]:
         dash_live.join_room(room, request.sid)
         return room
 
+    @socketio.on("leave")
+    def leave(room: str) -> str:
+        request: Any = flask.request
+        dash_live.leave_room(room, request.sid)
+        return room
+
     @socketio.on("start-job")
     def start_job(steps: int) -> int:
         request: Any = flask.request

@@ -55,6 +55,9 @@ class Tab:
     def join(self, room: str) -> None:
         assert self.client.call("join", room, timeout=WAIT) == room
 
+    def leave(self, room: str) -> None:
+        assert self.client.call("leave", room, timeout=WAIT) == room
+
     def next_update(self) -> list[Any]:
         try:
             return self.updates.get(timeout=WAIT)
@@ -287,6 +290,27 @@ def test_a_tab_moving_to_another_worker_keeps_its_rooms(
     wait_for_subscribers(redis_server.url, 2)
     assert publish(redis_server.url, "room", "welcome back").returncode == 0
     assert after.next_update() == news("welcome back")
+
+
+def test_a_room_left_on_one_worker_is_not_rejoined_on_another(
+    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
+) -> None:
+    first, second = workers(), workers()
+    tab_id = "5ee" * 8
+    before = tabs(first.url, {"dash-live:tab": tab_id})
+    before.join("room")
+    token = before.room_tokens.get(timeout=WAIT)["token"]
+    before.leave("room")  # revoked on the first worker, and in Redis
+    assert before.room_tokens.get(timeout=WAIT) == {"leave": "room"}
+    before.close()
+    # A kept copy of the token, shown to the other worker, does not put the tab back.
+    after = tabs(second.url, {"dash-live:tab": tab_id, "dash-live:rooms": [token]})
+    after.join("control")
+    wait_for_subscribers(redis_server.url, 2)
+    assert publish(redis_server.url, "room", "not for you").returncode == 0
+    assert publish(redis_server.url, "control", "for you").returncode == 0
+    # Both travel in order through the same channel: "room" would have come first.
+    assert after.next_update() == news("for you")
 
 
 class Gunicorn:
