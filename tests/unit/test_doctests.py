@@ -23,7 +23,7 @@ def hand_written_modules() -> list[str]:
         if not info.name[0].isupper()
         and info.name != "_imports_"
         # The FastAPI transport imports Starlette, which only dash[fastapi] brings.
-        and (info.name != "asgi_stream" or importlib.util.find_spec("starlette") is not None)
+        and (not info.name.startswith("asgi_") or importlib.util.find_spec("starlette") is not None)
     ]
     return ["dash_live", *(f"dash_live.{name}" for name in sorted(names))]
 
