@@ -62,6 +62,9 @@ __all__ = ["LoopStream", "install"]
 logger = logging.getLogger("dash_live")
 
 Write = Callable[[str], Awaitable[None]]
+#: The longest an async generator's stream runs on the loop without letting others run, seconds.
+SLICE = 0.01
+
 # Why a run stopped early: a cancel request, the timeout, or the client went away.
 StopReason = EndReason | None
 
@@ -246,8 +249,17 @@ class StreamResponse(Response):
 
     async def _drive_async(self, send: Send, hold: WriteHold) -> None:
         generator = self.prepared.request.callback.func(*self.prepared.args)
+        loop = asyncio.get_running_loop()
+        resumed = loop.time()
         try:
             async for value in generator:
+                # A generator that never awaits (it yields from memory), writing to a client
+                # whose send does not block yet, would never give the loop back: every other
+                # request and stream of the process would wait. At most SLICE at a time.
+                now = loop.time()
+                if now - resumed >= SLICE:
+                    await asyncio.sleep(0)
+                    resumed = loop.time()
                 # The hot path, once per yield: the update is encoded and, unless the loop is
                 # busy and the stream holds it (dash_live.write_hold), sent at once.
                 text = hold.offer(encode_batch(updates_of(value)))

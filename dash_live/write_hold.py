@@ -25,7 +25,11 @@ from collections.abc import Awaitable, Callable
 from .busy import TICK, Holding, Load
 from .sse import update_event
 
-__all__ = ["LoopLoad", "WriteHold", "load_of"]
+__all__ = ["MAX_HELD_BYTES", "LoopLoad", "WriteHold", "load_of"]
+
+#: Held text is written at once past this size: holding saves writes of small updates, and a
+#: producer of large ones would otherwise pile up megabytes in one hold.
+MAX_HELD_BYTES = 256 * 1024
 
 Write = Callable[[str], Awaitable[None]]
 
@@ -103,6 +107,7 @@ class WriteHold:
         self._write = write
         self._holding = Holding(load, hold, busy_share)
         self._parts: list[str] = []  # the insides of the held batches' JSON arrays
+        self._held = 0  # their total length
         self._until = 0.0
         self.flushing: asyncio.Task[None] | None = None
 
@@ -119,7 +124,8 @@ class WriteHold:
             self._until = until
             self._load.watch(self)
         self._parts.append(batch[1:-1])
-        if now < self._until:
+        self._held += len(batch)
+        if now < self._until and self._held < MAX_HELD_BYTES:
             return None
         return self.take()
 
@@ -129,6 +135,7 @@ class WriteHold:
             return None
         text = update_event(f"[{','.join(self._parts)}]")
         self._parts.clear()
+        self._held = 0
         self._load.unwatch(self)
         return text
 
@@ -166,4 +173,5 @@ class WriteHold:
     def drop(self) -> None:
         """The client has gone: forget what is held."""
         self._parts.clear()
+        self._held = 0
         self._load.unwatch(self)

@@ -45,6 +45,7 @@ KEEPALIVE = 2.0  # DASH_LIVE_KEEPALIVE's default
 # wakes up for its next ping: up to python-socketio's ping interval later.
 SOCKET_GONE = 25.0 + KEEPALIVE + 10
 WAIT = 30.0
+LIMIT = 2  # DASH_LIVE_MAX_STREAMS_PER_CLIENT of the servers started here
 
 _UVICORN = ("-m", "uvicorn", f"{FASTAPI_APP}:server", "--host", "127.0.0.1", "--port", "{port}")
 UVICORN = Deployment("uvicorn", (sys.executable, *_UVICORN, "--log-level", "warning"), "asyncio")
@@ -88,7 +89,7 @@ def server(
         process = subprocess.Popen(
             command,
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONPATH": str(ROOT), "DEPLOYED_MAX_STREAMS": str(LIMIT)},
             stdout=output,
             stderr=subprocess.STDOUT,
         )
@@ -331,4 +332,53 @@ def test_a_socket_that_vanishes_mid_stream_releases_everything(server: Server) -
     idle = {"flooding": 0, "streams": 0, "deadlines": 0}
     wait_until(settled(server, idle), KEEPALIVE + 10, "the stream outlived its socket")
     # ...and every thread or greenlet by the time Engine.IO has let the socket go.
+    wait_until(settled(server, before), SOCKET_GONE, f"it left something behind: {before}")
+
+
+def test_the_stream_limit_counts_streams_whatever_the_connections(server: Server) -> None:
+    # 32 streams per client then 429 held on every server; here the limit is LIMIT.
+    before = server.state()
+    clients = [stalled_client(server, stream_request(server, "flood")) for _ in range(LIMIT)]
+    try:
+        wait_until(lambda: server.state()["flooding"] == LIMIT, WAIT, "the floods did not start")
+        with requests.post(
+            server.url + "/_dash-live/stream", json=stream_body(server, "flood"), timeout=WAIT
+        ) as refused:
+            assert refused.status_code == 429, refused.text[:300]
+            assert f"{LIMIT} streams open" in refused.text
+    finally:
+        for client in clients:
+            client.close()
+    wait_until(settled(server, before), FLOOD_TIMEOUT + KEEPALIVE + 10, f"left behind: {before}")
+
+
+def acknowledgement(raw: RawSocket, ack_id: int) -> Any:
+    """The answer to the event sent with ``ack_id``, skipping frames and heartbeats."""
+    prefix = f"43{ack_id}"
+    for _ in range(1000):
+        message = raw.ws.recv()
+        if isinstance(message, str) and message.startswith(prefix):
+            return json.loads(message[len(prefix) :])[0]
+        if message == "2":
+            raw.ws.send("3")
+    raise AssertionError(f"no acknowledgement {ack_id} in 1,000 messages")
+
+
+def test_the_stream_limit_counts_every_socket_of_a_client(server: Server) -> None:
+    # Issue 12, defect 9: a second socket of the same client got 32 more streams.
+    server = socket_server(server)
+    before = server.state()
+    sockets = [RawSocket(server.url) for _ in range(LIMIT + 1)]
+    try:
+        for ack_id, raw in enumerate(sockets[:LIMIT], start=1):
+            raw.ws.send(f"42{ack_id}" + json.dumps([START_EVENT, stream_body(server, "flood")]))
+            assert acknowledgement(raw, ack_id) == {"ok": True}
+        last = sockets[-1]
+        last.ws.send("429" + json.dumps([START_EVENT, stream_body(server, "flood")]))
+        refused = acknowledgement(last, 9)
+        assert refused["status"] == 429, refused
+        assert f"{LIMIT} streams open" in refused["error"]
+    finally:
+        for raw in sockets:
+            raw.close()
     wait_until(settled(server, before), SOCKET_GONE, f"it left something behind: {before}")

@@ -13,7 +13,7 @@ import pytest
 from dash_live.busy import TICK, Load
 from dash_live.protocol import Update, decode_batch, encode_batch
 from dash_live.sse import parse_events, update_event
-from dash_live.write_hold import LoopLoad, WriteHold
+from dash_live.write_hold import MAX_HELD_BYTES, LoopLoad, WriteHold
 
 
 class ClockLoop(asyncio.SelectorEventLoop):
@@ -254,3 +254,17 @@ def test_a_loops_load_does_not_keep_the_loop_alive() -> None:
     del loop
     gc.collect()
     assert gone() is None
+
+
+def test_large_updates_are_written_once_the_held_text_reaches_its_cap(
+    loop: ClockLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("dash_live.busy.random.random", lambda: 0.0)
+    hold = hold_on(loop, share=0.9, hold=0.04)
+    big = encode_batch([Update("out", "children", "set", "x" * (MAX_HELD_BYTES // 3))])
+    assert hold.offer(big) is None
+    assert hold.offer(big) is None
+    text = hold.offer(big)  # still inside the 40 ms hold, but over the cap: out at once
+    assert text is not None
+    assert len(values(text)) == 3
+    assert hold.take() is None

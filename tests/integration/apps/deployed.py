@@ -106,6 +106,10 @@ def _gevent_patched() -> bool:
 
 def create_app() -> tuple[dash.Dash, LiveSocketIO]:
     app = dash.Dash(__name__)
+    if "DEPLOYED_MAX_STREAMS" in os.environ:  # test_hardening tries the per-client limit
+        app.server.config["DASH_LIVE_MAX_STREAMS_PER_CLIENT"] = int(
+            os.environ["DEPLOYED_MAX_STREAMS"]
+        )
     socketio = attach_socketio(app)
     app.layout = html.Div(
         [

@@ -82,6 +82,8 @@ app.layout = html.Div(
     ]
 )
 server = app.server
+if "DEPLOYED_MAX_STREAMS" in os.environ:  # test_hardening tries the per-client limit
+    server.state.DASH_LIVE_MAX_STREAMS_PER_CLIENT = int(os.environ["DEPLOYED_MAX_STREAMS"])
 
 
 async def state() -> dict[str, Any]:
