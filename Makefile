@@ -43,6 +43,7 @@ compat: $(INSTALLED) $(BUNDLE) system
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(INSTALLED) $(BUNDLE)
 	$(VENV)/bin/mypy

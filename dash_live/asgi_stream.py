@@ -55,6 +55,7 @@ from .stream_session import (
     prepare_stream,
     timeout_frames,
 )
+from .wire import CANCEL_ROUTE, STREAM_ROUTE
 from .write_hold import WriteHold, load_of
 
 __all__ = ["LoopStream", "install"]
@@ -354,8 +355,6 @@ def _refuse(error: StreamRequestError) -> Response:
 
 
 def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable[Response]]]]:
-    from .stream_route import CANCEL_ROUTE, STREAM_ROUTE
-
     async def stream(request: Request) -> Response:
         set_current_app(app)  # dash.get_app() and debug_mode() answer for this very app
         settings = StreamSettings.from_config(server_config(app.server))
