@@ -21,7 +21,7 @@ from dash_live import append, event_callback, stream_props
 from dash_live.stream_route import CANCEL_ROUTE
 from dash_live.stream_session import live_streams
 from tests.conftest import LiveServer
-from tests.integration.test_stream_route import (
+from tests.integration.streams import (
     OpenStream,
     applied,
     new_stream_id,

@@ -147,7 +147,7 @@ def test_the_async_mode_is_the_one_the_readme_promises(
 
 def stream_body(callback: str = "count", token: str | None = None) -> dict[str, Any]:
     """The request the browser sends when the callback's button is clicked once (see
-    test_stream_route.py); ``hold`` also sends the ``token`` input's value."""
+    tests/integration/streams.py); ``hold`` also sends the ``token`` input's value."""
     button = "go" if callback == "count" else callback
     return {
         "callback": f"{APP}.{callback}",

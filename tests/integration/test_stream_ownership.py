@@ -25,7 +25,7 @@ from dash_live.socket_streams import CANCEL_EVENT, FRAME_EVENT, START_EVENT
 from dash_live.stream_route import CANCEL_ROUTE
 from dash_live.stream_session import live_streams
 from tests.conftest import LiveServer, needs_fastapi
-from tests.integration.test_stream_route import OpenStream, stream_body, wait_until
+from tests.integration.streams import OpenStream, stream_body, wait_until
 
 Serve = Callable[[object], LiveServer]
 WAIT = 10.0
