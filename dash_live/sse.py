@@ -67,11 +67,15 @@ def end_event(reason: EndReason) -> str:
     return _event("end", json.dumps({"reason": reason}, separators=(",", ":")))
 
 
-def sse_text(frame: tuple[str, Any]) -> str:
+def sse_text(frame: tuple[wire.FrameKind, Any]) -> str:
     """One frame of a run (:func:`dash_live.stream_session.frames`) as Server-Sent Events text.
 
     >>> sse_text(("end", "done"))
     'event: end\\ndata: {"reason":"done"}\\n\\n'
+    >>> sse_text(("finale", None))
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown frame kind 'finale'; the kinds are ['end', 'error', 'keepalive', 'update']
     """
     kind, data = frame
     if kind == "update":
@@ -80,7 +84,10 @@ def sse_text(frame: tuple[str, Any]) -> str:
         return error_event(*data)
     if kind == "end":
         return end_event(data)
-    return KEEP_ALIVE
+    if kind == "keepalive":
+        return KEEP_ALIVE
+    # A frame the transport does not know is a bug to report, not a keep-alive to send.
+    raise ValueError(f"unknown frame kind {kind!r}; the kinds are {sorted(wire.FRAME_KINDS)}")
 
 
 def parse_events(text: str) -> list[tuple[str, str]]:

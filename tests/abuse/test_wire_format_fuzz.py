@@ -20,6 +20,7 @@ from dash_live.exceptions import InvalidUpdateError
 from dash_live.protocol import Update, decode_batch, encode_batch
 from dash_live.serialize import to_json
 from dash_live.sse import EndReason, parse_events, sse_text, update_event
+from dash_live.stream_session import Frame
 from tests.abuse.strategies import assert_names_problem, json_values, outcome, texts
 
 FUZZ = settings(max_examples=200, deadline=None)
@@ -48,7 +49,7 @@ frames = st.one_of(
 )
 
 
-def expected_event(frame: tuple[str, Any]) -> tuple[str, Any] | None:
+def expected_event(frame: Frame) -> tuple[str, Any] | None:
     """What the page should read back from ``frame``: (event, decoded data), or None."""
     kind, data = frame
     if kind == "update":
@@ -123,7 +124,7 @@ def test_decode_batch_refuses_text_that_is_not_json(text: str | bytes) -> None:
 
 @FUZZ
 @given(frame=frames)
-def test_every_frame_is_one_well_formed_event(frame: tuple[str, Any]) -> None:
+def test_every_frame_is_one_well_formed_event(frame: Frame) -> None:
     text = sse_text(frame)
     assert text.endswith("\n\n")
     # The blank line that ends an event comes once, at its end: nothing inside splits it.
@@ -139,7 +140,7 @@ def test_every_frame_is_one_well_formed_event(frame: tuple[str, Any]) -> None:
 @FUZZ
 @given(run=st.lists(frames, max_size=8), cut=st.integers(min_value=0))
 def test_a_stream_reads_back_in_order_however_it_is_cut(
-    run: list[tuple[str, Any]], cut: int
+    run: list[Frame], cut: int
 ) -> None:
     text = "".join(sse_text(frame) for frame in run)
     events = read_back(text)
