@@ -62,8 +62,16 @@ def run_program(code: Block, folder: Path) -> dict[str, Any]:
 
 
 def connected(page: Page) -> None:
+    """Wait until the page's DashSocketIO is connected. Until Dash has loaded the layout,
+    getLayout throws: that is "not yet", not an error."""
     page.wait_for_function(
-        "() => window.dash_component_api?.getLayout('socket')?.props.connected === true"
+        """() => {
+            try {
+                return window.dash_component_api.getLayout('socket').props.connected === true;
+            } catch (error) {
+                return false;
+            }
+        }"""
     )
 
 
