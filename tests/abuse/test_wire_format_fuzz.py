@@ -139,9 +139,7 @@ def test_every_frame_is_one_well_formed_event(frame: Frame) -> None:
 
 @FUZZ
 @given(run=st.lists(frames, max_size=8), cut=st.integers(min_value=0))
-def test_a_stream_reads_back_in_order_however_it_is_cut(
-    run: list[Frame], cut: int
-) -> None:
+def test_a_stream_reads_back_in_order_however_it_is_cut(run: list[Frame], cut: int) -> None:
     text = "".join(sse_text(frame) for frame in run)
     events = read_back(text)
     assert events == [e for e in map(expected_event, run) if e is not None]
