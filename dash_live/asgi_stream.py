@@ -47,7 +47,6 @@ from .stream_session import (
     HttpFacts,
     PreparedStream,
     cancel_request,
-    check_body_size,
     debug_mode,
     error_frames,
     http_owner,
@@ -358,12 +357,10 @@ def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable
     async def stream(request: Request) -> Response:
         set_current_app(app)  # dash.get_app() and debug_mode() answer for this very app
         settings = StreamSettings.from_config(server_config(app.server))
-        header = request.headers.get("content-length")
-        length = int(header) if header is not None and header.isdigit() else header
         client = request.client.host if request.client else "?"
         owner = _owner(request)
         try:
-            check_body_size(length, settings)
+            # The body's size was checked before anyone read it (BodyLimit, see install).
             body = await _json_body(request)
             prepared = prepare_stream(body, _http_facts(request))
             stream_id = prepared.request.stream_id
