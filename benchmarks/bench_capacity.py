@@ -44,10 +44,10 @@ from benchmarks.machine import (
     wait_until_quiet,
 )
 from benchmarks.measure import median, percentile
-from benchmarks.server_process import ServerProcess, gunicorn_argv, uvicorn_argv
+from benchmarks.serving import gunicorn_argv, serve, uvicorn_argv
 
-LIVE = "benchmarks.servers.live_app:server"
-LIVE_FASTAPI = "benchmarks.servers.live_fastapi_app:server"
+LIVE = "benchmarks.apps.live_app:server"
+LIVE_FASTAPI = "benchmarks.apps.live_fastapi_app:server"
 PACKAGES = [
     "dash",
     "dash-live",
@@ -147,14 +147,14 @@ CONFIGS = [
         lambda c: uvicorn_argv(LIVE_FASTAPI),
         "sse",
         "live",
-        stream_key="benchmarks.servers.live_fastapi_app.tokens",
+        stream_key="benchmarks.apps.live_fastapi_app.tokens",
     ),
     Config(
         "dash-live SSE, FastAPI backend, sync generator",
         lambda c: uvicorn_argv(LIVE_FASTAPI),
         "sse",
         "live",
-        stream_key="benchmarks.servers.live_fastapi_app.tokens_sync",
+        stream_key="benchmarks.apps.live_fastapi_app.tokens_sync",
         button="cap-sync",
         runs=1,
         # One OS thread per sync generator: measured at C = 1,000, ~750 threads starved the
@@ -163,13 +163,13 @@ CONFIGS = [
     ),
     Config(
         "plain FastAPI SSE, uvicorn",
-        lambda c: uvicorn_argv("benchmarks.servers.fastapi_sse:app"),
+        lambda c: uvicorn_argv("benchmarks.apps.fastapi_sse:app"),
         "sse",
         "fastapi",
     ),
     Config(
         "dash-event-callback 1.2.0, gunicorn gevent",
-        lambda c: gunicorn_argv("benchmarks.servers.dec_app:server", "gevent"),
+        lambda c: gunicorn_argv("benchmarks.apps.dec_app:server", "gevent"),
         "sse",
         "dec",
         runs=1,
@@ -181,9 +181,9 @@ CONFIGS = [
 
 def measure(config: Config, clients: int, runs: int) -> Measured:
     result = Measured(config, clients)
-    server = ServerProcess(f"s4 {config.name} {clients}", config.argv(clients), config.env)
-    server.start()
-    result.async_mode = str(server.info.get("async_mode", "asyncio"))
+    server, info = serve(f"s4 {config.name} {clients}", config.argv(clients), config.env)
+    pid = int(info["pid"])
+    result.async_mode = str(info.get("async_mode", "asyncio"))
     client_config: dict[str, Any] = {
         "mode": config.mode,
         "target": config.target,
@@ -195,21 +195,21 @@ def measure(config: Config, clients: int, runs: int) -> Measured:
         client_config["stream_key"] = config.stream_key
         client_config["button"] = config.button
     if config.target == "dec":
-        client_config["dec_id"] = server.info["callback_ids"][0]
+        client_config["dec_id"] = info["callback_ids"][0]
     client = LoadClient(client_config)
     try:
         client.expect("READY", 120)
-        result.base_rss = rss_bytes(server.pid)
+        result.base_rss = rss_bytes(pid)
         client.send("GO")
         client.expect("CONNECTED", 600)
-        result.connected_rss = rss_bytes(server.pid)
+        result.connected_rss = rss_bytes(pid)
         for run in range(runs):
             waited = wait_until_quiet()
-            cpu = cpu_seconds(server.pid)
-            with PeakSampler(server.pid) as sampler:
+            cpu = cpu_seconds(pid)
+            with PeakSampler(pid) as sampler:
                 client.send("GO")
                 outcome: dict[str, Any] = json.loads(client.expect("RESULT", 600))
-            result.server_cpu.append(cpu_seconds(server.pid) - cpu)
+            result.server_cpu.append(cpu_seconds(pid) - cpu)
             if run == 0:  # memory on a fresh process only: freed arenas are not given back
                 result.peak_rss = sampler.peak_rss
                 result.peak_threads = sampler.peak_threads

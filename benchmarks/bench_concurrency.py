@@ -24,19 +24,20 @@ from benchmarks.harness import (
     DEC,
     LIVE_SOCKETIO,
     LIVE_SSE,
+    PACKAGES,
     WEBSOCKET,
-    AppServer,
     Outcome,
     System,
+    app_server,
     chromium,
     click_and_wait,
-    machine_facts,
     median,
     open_page,
     parse_args,
     reload_page,
     selected,
 )
+from benchmarks.machine import machine_facts
 
 LIVE = [
     LIVE_SSE,
@@ -86,7 +87,7 @@ def run_system(system: System, streams: int, updates: int, runs: int, cap: float
     buttons = [f"s3-go-{i}" for i in range(streams)]
     targets = [f"s3-out-{i}" for i in range(streams)]
     results: list[Run] = []
-    with AppServer(system, args) as server, chromium() as browser:
+    with app_server(system, args) as server, chromium() as browser:
         page = open_page(browser, server.url)
         for number in range(runs):
             if number:
@@ -113,9 +114,9 @@ def main() -> None:
     streams = 20
     updates = 10 if options.quick else 50
     with chromium() as browser:
-        facts = machine_facts(browser)
+        facts = machine_facts(PACKAGES, browser)
     print("S3 concurrency on one page: all streams finished vs one stream alone")
-    print("\n".join(facts))
+    print(facts)
     print(
         f"{streams} streams x {updates} updates {INTERVAL * 1000:.0f} ms apart; medians of "
         f"{runs} run(s); a run ends {QUIET:.0f} s after the last change or at {CAP:.0f} s"

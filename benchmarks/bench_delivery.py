@@ -15,8 +15,6 @@ Side-by-side comparisons with the packages dash-live replaces are a separate iss
 from __future__ import annotations
 
 import logging
-import os
-import platform
 import statistics
 import sys
 import threading
@@ -31,17 +29,19 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.machine import machine_facts
 from dash_live import (
     DashSocketIO,
     append,
     attach_socketio,
     event_callback,
     push_props,
-    socketio_server,
     stream_props,
 )
-from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
+from dash_live.push import server as socketio_server
+from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS
 
+PACKAGES = ["dash", "dash-live", "flask-socketio", "python-socketio", "playwright"]
 REPEAT = 3
 EVENTS = 1000
 WORDS = [f"w{i}" for i in range(5000)]
@@ -134,13 +134,12 @@ def main() -> None:
         "stream": "".join(TOKENS),
         "reference": "".join(TOKENS),
     }
-    python = platform.python_version()
-    print(f"machine: {platform.platform()}, {os.cpu_count()} cores, Python {python}")
-    print(f"dash {dash.__version__}; median of {REPEAT} runs; click to complete text on the page")
     results: dict[str, float] = {}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            print(machine_facts(PACKAGES, browser))
+            print(f"median of {REPEAT} runs; click to complete text on the page")
             page = browser.new_page()
             page.goto(url)
             for name, text in expected.items():

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.load_generator import LoadClient
 from benchmarks.machine import load_average, machine_facts, raise_fd_limit, rss_bytes
 from benchmarks.measure import median, percentile
-from benchmarks.server_process import ServerProcess, gunicorn_argv
+from benchmarks.serving import gunicorn_argv, serve
 
 PACKAGES = [
     "dash",
@@ -60,25 +60,25 @@ class Target:
 TARGETS = [
     Target(
         "dash-live push_props, gevent",
-        "benchmarks.servers.live_app:server",
+        "benchmarks.apps.live_app:server",
         "gevent",
         "dash-live:update",
     ),
     Target(
         "plain Flask-SocketIO emit, gevent",
-        "benchmarks.servers.plain_socketio_app:server",
+        "benchmarks.apps.plain_socketio_app:server",
         "gevent",
         "fan-out",
     ),
     Target(
         "dash-live push_props, gthread",
-        "benchmarks.servers.live_app:server",
+        "benchmarks.apps.live_app:server",
         "gthread",
         "dash-live:update",
     ),
     Target(
         "plain Flask-SocketIO emit, gthread",
-        "benchmarks.servers.plain_socketio_app:server",
+        "benchmarks.apps.plain_socketio_app:server",
         "gthread",
         "fan-out",
     ),
@@ -105,21 +105,22 @@ class Result:
 
 def measure(target: Target, clients: int, runs: int) -> Result:
     result = Result(target)
-    server = ServerProcess(
+    server, info = serve(
         f"s5 {target.name} {clients}",
         gunicorn_argv(target.app, target.worker, threads=clients + 64),
-    ).start()
+    )
+    pid = int(info["pid"])
     client = LoadClient(
         {"mode": "fanout", "port": server.port, "clients": clients, "event": target.event}
     )
     try:
         client.expect("READY", 60)
-        base = rss_bytes(server.pid)
+        base = rss_bytes(pid)
         started = time.monotonic()
         client.send("GO")
         client.expect("CONNECTED", 600)
         result.connect_seconds = time.monotonic() - started
-        result.rss_per_socket = (rss_bytes(server.pid) - base) / clients
+        result.rss_per_socket = (rss_bytes(pid) - base) / clients
         time.sleep(1)  # let the connection burst settle before the first broadcast
         for run in range(runs):
             client.send("GO")

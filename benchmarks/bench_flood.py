@@ -34,8 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.machine import PeakSampler, load_average, machine_facts, rss_bytes
 from benchmarks.measure import median
-from benchmarks.server_process import ServerProcess, gunicorn_argv
-from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
+from benchmarks.serving import gunicorn_argv, serve
+from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 PACKAGES = [
     "dash",
@@ -87,7 +87,7 @@ def heap(cdp: CDPSession) -> float:
     return float(next(m["value"] for m in metrics if m["name"] == "JSHeapUsedSize"))
 
 
-def flood_once(page: Page, url: str, server: ServerProcess, total: int, timeout: float) -> Run:
+def flood_once(page: Page, url: str, pid: int, total: int, timeout: float) -> Run:
     run = Run()
     page.goto(url)
     page.wait_for_function("() => (document.querySelector('#sid')?.textContent ?? '') !== ''")
@@ -95,8 +95,8 @@ def flood_once(page: Page, url: str, server: ServerProcess, total: int, timeout:
     cdp.send("Performance.enable")
     cdp.send("HeapProfiler.collectGarbage")
     run.heap_before = run.heap_peak = heap(cdp)
-    base_rss = rss_bytes(server.pid)
-    with PeakSampler(server.pid) as sampler:
+    base_rss = rss_bytes(pid)
+    with PeakSampler(pid) as sampler:
         clicked: float = page.evaluate("() => performance.now()")
         start = time.perf_counter()
         page.click("#flood-go")
@@ -154,23 +154,23 @@ def main() -> None:
     runs = 1 if args.quick else args.runs
     rate = 50_000
     total = int(rate * seconds)
-    print(machine_facts(PACKAGES))
-    print(
-        f"S6: {rate:,} updates/s for {seconds:g} s ({total:,} updates, each a counter set and a "
-        f"1-char append) into one tab; median of {runs} runs; gunicorn -k gevent -w 1"
-    )
     started = time.monotonic()
     results: dict[str, list[Run]] = {}
     profiles: dict[str, list[tuple[str, float]]] = {}
     errors: list[str] = []  # uncaught page errors of the transport being measured
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        print(machine_facts(PACKAGES, browser))
+        print(
+            f"S6: {rate:,} updates/s for {seconds:g} s ({total:,} updates, each a counter set "
+            f"and a 1-char append) into one tab; median of {runs} runs; gunicorn -k gevent -w 1"
+        )
         for transport in ("sse", "socketio"):
-            server = ServerProcess(
+            server, info = serve(
                 f"s6 {transport}",
-                gunicorn_argv("benchmarks.servers.live_app:server", "gevent"),
+                gunicorn_argv("benchmarks.apps.live_app:server", "gevent"),
                 {"BENCH_TRANSPORT": transport, "BENCH_FLOOD_SECONDS": str(seconds)},
-            ).start()
+            )
             try:
                 context = browser.new_context()
                 context.add_init_script(LONGTASKS)
@@ -179,7 +179,8 @@ def main() -> None:
                 page.on("pageerror", lambda error: errors.append(str(error)))
                 results[transport] = []
                 for number in range(runs):
-                    run = flood_once(page, server.url, server, total, timeout=seconds * 12 + 60)
+                    timeout = seconds * 12 + 60
+                    run = flood_once(page, server.url, int(info["pid"]), total, timeout)
                     results[transport].append(run)
                     print(
                         f"{transport} run {number + 1}: {run.seconds:.2f} s click to final state, "

@@ -26,12 +26,12 @@ from benchmarks.harness import (
     DEC,
     LIVE_SOCKETIO,
     LIVE_SSE,
+    PACKAGES,
     WEBSOCKET,
-    AppServer,
     System,
+    app_server,
     chromium,
     click_and_record,
-    machine_facts,
     median,
     open_page,
     parse_args,
@@ -39,6 +39,7 @@ from benchmarks.harness import (
     reload_page,
     selected,
 )
+from benchmarks.machine import machine_facts
 
 LIVE = [
     LIVE_SSE,
@@ -85,7 +86,7 @@ def measure(seen: list[tuple[str, float]], updates: int, skew: float) -> Run:
 def run_system(system: System, updates: int, runs: int, cap: float) -> list[Run]:
     args = ["--updates", str(updates), "--interval", str(INTERVAL), "--timeout", str(cap + 60)]
     results: list[Run] = []
-    with AppServer(system, args) as server, chromium() as browser:
+    with app_server(system, args) as server, chromium() as browser:
         page = open_page(browser, server.url)
         for number in range(runs):
             if number:
@@ -108,9 +109,9 @@ def main() -> None:
     runs = options.runs or (1 if options.quick else 3)
     updates = 50 if options.quick else 200
     with chromium() as browser:
-        facts = machine_facts(browser)
+        facts = machine_facts(PACKAGES, browser)
     print("S2 latency: server send time to the DOM showing the update")
-    print("\n".join(facts))
+    print(facts)
     print(f"{updates} updates {INTERVAL * 1000:.0f} ms apart; medians of {runs} run(s)")
     results: dict[str, list[Run]] = {}
     for system in SYSTEMS:

@@ -32,19 +32,20 @@ from benchmarks.harness import (
     DEC,
     LIVE_SOCKETIO,
     LIVE_SSE,
+    PACKAGES,
     WEBSOCKET,
-    AppServer,
     Outcome,
     System,
+    app_server,
     chromium,
     click_and_wait,
-    machine_facts,
     median,
     open_page,
     parse_args,
     reload_page,
     selected,
 )
+from benchmarks.machine import machine_facts
 
 PLAIN = System("plain Dash callback (reference)", "plain_app")
 LIVE = [
@@ -107,7 +108,7 @@ class Result:
 def run_system(system: System, args: list[str], runs: int, cap: float, tokens: int) -> Result:
     expected = "".join(f"t{i} " for i in range(tokens))
     outcomes: list[Outcome] = []
-    with AppServer(system, args) as server, chromium() as browser:
+    with app_server(system, args) as server, chromium() as browser:
         page = open_page(browser, server.url)
         for run in range(runs):
             if run:
@@ -129,9 +130,9 @@ def main() -> None:
     tokens = 200 if options.quick else 2000
     dec_cap = options.dec_cap or (15.0 if options.quick else 60.0)
     with chromium() as browser:
-        facts = machine_facts(browser)
+        facts = machine_facts(PACKAGES, browser)
     print("S1 token stream: click to the complete text in the DOM")
-    print("\n".join(facts))
+    print(facts)
     print(
         f"{tokens} tokens, no sleep; median of {runs} run(s); a run that cannot complete ends "
         f"after {QUIET:.0f} s without change; dash-event-callback capped at {dec_cap:.0f} s"

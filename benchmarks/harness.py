@@ -1,53 +1,45 @@
 """What the side-by-side browser benchmarks (S1-S3) share.
 
-- ``AppServer`` runs one system's app (a module of ``benchmarks.apps``) in a server process of
+- ``app_server`` runs one system's app (a module of ``benchmarks.apps``) in a server process of
   its own, with this interpreter, on 127.0.0.1 and a free port, and stops it by its process id
   (its whole process group: background callbacks start job processes). One process per system
   keeps global patches (dash-event-callback patches Dash through hooks) apart.
 - ``chromium`` is Debian's headless Chromium with the browser tests' flags.
 - ``click_and_wait`` and ``click_and_record`` click inside the page and time with the page's
   own clock, from the click to what a ``MutationObserver`` sees in the DOM.
-- ``machine_facts``, ``median`` and ``percentile`` for the report.
+- ``PACKAGES`` (whose versions ``benchmarks.machine.machine_facts`` reports), ``median`` and
+  ``percentile`` for the report.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import signal
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
-import dash
 from playwright.sync_api import Browser, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import cpu_model, median, percentile  # noqa: E402
-from tests.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
-from tests.processes import free_port  # noqa: E402
+from benchmarks.measure import median, percentile  # noqa: E402
+from benchmarks.serving import log_file  # noqa: E402
+from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
+from devtools.processes import ServerProcess  # noqa: E402
 
 __all__ = [
-    "AppServer",
+    "PACKAGES",
     "Outcome",
     "System",
+    "app_server",
     "chromium",
     "click_and_record",
     "click_and_wait",
-    "machine_facts",
     "median",
     "open_page",
     "parse_args",
@@ -57,7 +49,17 @@ __all__ = [
 ]
 
 START_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
+# The packages of the systems the browser scenarios compare.
+PACKAGES = [
+    "dash",
+    "dash-live",
+    "dash-event-callback",
+    "dash-socketio",
+    "flask-socketio",
+    "diskcache",
+    "uvicorn",
+    "playwright",
+]
 
 
 @dataclass(frozen=True)
@@ -80,85 +82,14 @@ BACKGROUND = System("Dash background callback", "background_app")
 WEBSOCKET = System("Dash WebSocket callback", "websocket_app")
 
 
-class AppServer:
-    """The app of one system, served by a process of its own until the ``with`` block ends."""
-
-    def __init__(self, system: System, args: Sequence[str] = ()) -> None:
-        self.system = system
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed in __exit__)
-            prefix=f"bench-{system.module}-", suffix=".log", delete=False
-        )
-        self.command = [
-            sys.executable,
-            "-m",
-            f"benchmarks.apps.{system.module}",
-            "--port",
-            str(self.port),
-            "--mode",
-            system.mode,
-            *system.args,
-            *args,
-        ]
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def __enter__(self) -> AppServer:
-        # A session of its own, so that stopping it also stops the job processes it started.
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=ROOT,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        tail = self.log_tail()
-        self.stop()
-        raise RuntimeError(f"{self.system.label} did not start:\n{tail}")
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        """Stop the server's process group (its id is the server's own id, as the server leads
-        its session), politely first, then for good: job processes of background callbacks may
-        outlive their parent."""
-        process, self.process = self.process, None
-        if process is None:
-            return
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(STOP_TIMEOUT)
-        with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
-
-    def log_tail(self, lines: int = 30) -> str:
-        self.log.flush()
-        text = Path(self.log.name).read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
+def app_server(system: System, args: Sequence[str] = ()) -> ServerProcess:
+    """The app of one system, started in a server process of its own (stopped when the
+    ``with`` block around it ends). It leads a session of its own, and stopping it stops its
+    whole process group: job processes of background callbacks may outlive their parent."""
+    command = [sys.executable, "-m", f"benchmarks.apps.{system.module}", "--port", "{port}"]
+    command += ["--mode", system.mode, *system.args, *args]
+    log = log_file(system.label)
+    return ServerProcess(command, log=log, group=True, name=system.label).start(START_TIMEOUT)
 
 
 @contextmanager
@@ -341,15 +272,6 @@ def click_and_record(
     )
     seen = [(str(text), float(at)) for text, at in result["seen"]]
     return seen, float(result["skew"])
-
-
-def machine_facts(browser: Browser) -> list[str]:
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    return [
-        f"machine: {os.cpu_count()} CPUs, {cpu_model()}, {platform.platform()}",
-        f"Python {platform.python_version()}, Dash {dash.__version__}, "
-        f"Chromium {browser.version} (headless), load average {load}",
-    ]
 
 
 def selected(system: System, only: Sequence[str]) -> bool:

@@ -35,13 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.machine import raise_fd_limit
-from benchmarks.server_process import LOGS, ROOT
+from benchmarks.serving import LOGS
+from devtools.processes import ROOT
 
 #: What every token of S4 carries on every transport (``tok12 ``), counted in the raw bytes:
 #: dash-live folds appends that queue up into one (``"tok3 tok4 "``), so updates are not tokens.
 TOKEN_MARKER = b"tok"
 TOKENS = 500
-STREAM_KEY = "benchmarks.servers.live_app.tokens"
+STREAM_KEY = "benchmarks.apps.live_app.tokens"
 
 
 # The load generator, seen from the benchmark.

@@ -1,5 +1,6 @@
-"""The machine and its processes as the benchmarks report them: CPU, memory, package versions,
-load average, open-files limit, and per-process RSS, CPU time and threads read from /proc."""
+"""The machine and its processes as the benchmarks report them: CPU, memory, package versions
+(and the browser's, for the browser benchmarks), load average, open-files limit, and
+per-process RSS, CPU time and threads read from /proc."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.measure import cpu_model
+
+if TYPE_CHECKING:  # the browser benchmarks' type; the others import no Playwright
+    from playwright.sync_api import Browser
 
 
 def raise_fd_limit() -> tuple[int, int]:
@@ -26,8 +31,9 @@ def raise_fd_limit() -> tuple[int, int]:
     return resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def machine_facts(packages: Sequence[str]) -> str:
-    """CPU, Python, package versions, load average and fd limit, as printable lines."""
+def machine_facts(packages: Sequence[str], browser: Browser | None = None) -> str:
+    """CPU, memory, Python, the versions of ``packages`` (and of ``browser``'s Chromium, for a
+    benchmark that drives one), load average and fd limit, as printable lines."""
     versions = []
     for name in packages:
         try:
@@ -39,16 +45,16 @@ def machine_facts(packages: Sequence[str]) -> str:
             version = getattr(module, "__version__", None)
             versions.append(f"{name} {version} (from source)" if version else f"{name} (absent)")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return "\n".join(
-        [
-            f"machine: {platform.platform()}, {os.cpu_count()} cores ({cpu_model()}), "
-            f"{_memory_gib():.0f} GiB",
-            f"python: {platform.python_version()} ({sys.executable})",
-            f"packages: {', '.join(versions)}",
-            f"load average (1, 5, 15 min): {load}; open files limit {soft}/{hard}",
-        ]
-    )
+    lines = [
+        f"machine: {platform.platform()}, {os.cpu_count()} cores ({cpu_model()}), "
+        f"{_memory_gib():.0f} GiB",
+        f"python: {platform.python_version()} ({sys.executable})",
+        f"packages: {', '.join(versions)}",
+    ]
+    if browser is not None:
+        lines.append(f"browser: Chromium {browser.version} (headless)")
+    lines.append(f"load average (1, 5, 15 min): {load_average()}; open files limit {soft}/{hard}")
+    return "\n".join(lines)
 
 
 def load_average() -> str:

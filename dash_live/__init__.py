@@ -16,8 +16,9 @@ from pathlib import Path as _Path
 
 from ._imports_ import *  # noqa: F403  (the generated component classes)
 from ._imports_ import __all__ as _components
-from .event_callbacks import event_callback
-from .exceptions import (
+from .callbacks.decorator import event_callback
+from .callbacks.legacy import setup_event_callback
+from .core.exceptions import (
     DashLiveError,
     InvalidEventNameError,
     InvalidUpdateError,
@@ -28,17 +29,17 @@ from .exceptions import (
     TargetError,
     UnsupportedDashError,
 )
-from .legacy import setup_event_callback
-from .protocol import append, merge
-from .push import join_room, leave_room, push_props
-from .socketio_server import (
+from .core.stream_props import stream_props
+from .core.updates import append, merge
+from .push.props import join_room, leave_room, push_props
+from .push.server import (
     LiveSocketIO,
     attach_socketio,
     connect_message_queue,
     session_user,
     user_room,
 )
-from .stream_updates import stream_props
+from .transports import install as _install  # noqa: F401  (gives every Dash app the routes)
 
 _package = _json.loads((_Path(__file__).parent / "package-info.json").read_text())
 __version__: str = _package["version"]

@@ -35,19 +35,22 @@ import flask
 from dash._callback_context import context_value
 from dash._utils import AttributeDict, inputs_to_dict, inputs_to_vals
 
-from .exceptions import UnsupportedDashError
+from .core.exceptions import UnsupportedDashError
 
 __all__ = [
     "DASH_VERSION",
     "AttributeDict",
+    "add_url",
     "backend_name",
     "bind_app",
     "check_event_callback",
     "context_value",
     "current_app",
+    "debug_ui",
     "inputs_to_dict",
     "inputs_to_vals",
     "remember_app",
+    "serving_server",
     "set_current_app",
 ]
 
@@ -111,6 +114,24 @@ def current_app() -> dash.Dash:
             return app
     found: dash.Dash = dash.get_app()
     return found
+
+
+def serving_server() -> Any:
+    """The server of the app being served: Flask's current app, else the current Dash app's."""
+    if flask.has_app_context():
+        return flask.current_app
+    return current_app().server
+
+
+def add_url(app: dash.Dash, name: str, view: Callable[..., Any], methods: tuple[str, ...]) -> None:
+    """Add a route to a Dash app that exists already, under its prefix, as Dash adds its own
+    (``Dash._add_url``: the prefix, ``app.routes``, and the backend's own route table)."""
+    app._add_url(name, view, methods)
+
+
+def debug_ui(app: object) -> bool:
+    """Whether ``app`` shows Dash's dev-tools UI (``app.run(debug=True)``; ``_dev_tools``)."""
+    return bool(getattr(getattr(app, "_dev_tools", None), "ui", False))
 
 
 MATCH_WITHOUT_OUTPUTS = (4, 1)

@@ -20,8 +20,8 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from ._compat import AttributeDict, context_value
-from .protocol import Update
-from .runner import updates_of
+from .callbacks.runner import updates_of
+from .core.updates import Update
 
 __all__ = ["run_event_callback"]
 

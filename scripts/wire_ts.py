@@ -1,6 +1,6 @@
-"""Write ``src/ts/client/wire.ts`` from ``dash_live/wire.py``: the page's copy of the wire names.
+"""Write ``src/ts/client/wire.ts`` from ``dash_live/core/wire.py``: the page's copy of the names.
 
-Run ``python scripts/wire_ts.py`` after changing dash_live/wire.py (then rebuild the bundle);
+Run ``python scripts/wire_ts.py`` after changing dash_live/core/wire.py (then rebuild the bundle);
 ``tests/unit/test_wire.py`` fails while the two differ.
 """
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET = ROOT / "src" / "ts" / "client" / "wire.ts"
 sys.path.insert(0, str(ROOT))
 
-from dash_live import wire  # noqa: E402  (after the path is set, when run as a script)
+from dash_live.core import wire  # noqa: E402  (after the path is set, when run as a script)
 
 STRINGS = [
     "RESERVED_PREFIX",
@@ -36,8 +36,8 @@ UNIONS = {"FrameKind": wire.FrameKind, "EndReason": wire.EndReason, "OpName": wi
 def render() -> str:
     """The TypeScript module, as it must read."""
     lines = [
-        "// Generated from dash_live/wire.py by scripts/wire_ts.py: do not edit by hand.",
-        "// tests/unit/test_wire.py fails when this file and dash_live/wire.py differ.",
+        "// Generated from dash_live/core/wire.py by scripts/wire_ts.py: do not edit by hand.",
+        "// tests/unit/test_wire.py fails when this file and dash_live/core/wire.py differ.",
         "",
     ]
     lines += [f"export const {name} = {json.dumps(getattr(wire, name))};" for name in STRINGS]

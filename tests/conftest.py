@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -13,8 +15,10 @@ import dash
 import pytest
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from dash_live import event_callbacks, settings, socketio_server
 from dash_live._compat import DASH_VERSION, INITIAL_CALL_WITHOUT_OUTPUTS, MATCH_WITHOUT_OUTPUTS
+from dash_live.callbacks import decorator as event_callbacks
+from dash_live.callbacks import settings
+from dash_live.push import server as socketio_server
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -34,6 +38,13 @@ needs_initial_call = needs_dash(INITIAL_CALL_WITHOUT_OUTPUTS, "initial calls wit
 needs_fastapi = pytest.mark.skipif(
     DASH_VERSION < (4, 2) or importlib.util.find_spec("fastapi") is None,
     reason="needs Dash >= 4.2 with dash[fastapi]",
+)
+# Dash's Quart backend: Dash >= 4.2 with its [quart] extra (Quart, which brings Hypercorn).
+needs_quart = pytest.mark.skipif(
+    DASH_VERSION < (4, 2)
+    or importlib.util.find_spec("quart") is None
+    or importlib.util.find_spec("hypercorn") is None,
+    reason="needs Dash >= 4.2 with dash[quart]",
 )
 
 
@@ -86,7 +97,7 @@ class AsgiLiveServer:
     def __init__(self, asgi_app: Any) -> None:
         import uvicorn
 
-        from tests.processes import free_port
+        from devtools.processes import free_port
 
         port = free_port()
         config = uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_level="warning")
@@ -105,25 +116,92 @@ class AsgiLiveServer:
         self.thread.join(10)
 
 
-def _is_asgi(app: object) -> bool:
+class HypercornLiveServer:
+    """An ASGI app (a Dash app on the Quart backend) served on 127.0.0.1 by Hypercorn, the server
+    Dash's own ``app.run()`` uses there, on an event loop of its own in a thread of this process.
+
+    Stopping waits up to 10 s for the streams still open to end, and leaves the server running
+    if they do not (as ``AsgiLiveServer``'s uvicorn does): a test whose page still reads a
+    stream at teardown must not see it cut. Then Hypercorn ends what is left (idle keep-alive
+    connections) after ``graceful`` seconds."""
+
+    def __init__(self, asgi_app: Any, graceful: float = 1.0) -> None:
+        from hypercorn.asyncio import serve
+        from hypercorn.config import Config
+
+        from devtools.processes import free_port
+
+        port = free_port()
+        config = Config()
+        config.bind = [f"127.0.0.1:{port}"]
+        config.accesslog = None
+        config.loglevel = "WARNING"
+        config.graceful_timeout = graceful
+        self.url = f"http://127.0.0.1:{port}"
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+
+        async def run() -> None:
+            self._loop = asyncio.get_running_loop()
+            self._stop = asyncio.Event()
+            # A shutdown trigger of its own: Hypercorn then installs no signal handlers.
+            await serve(asgi_app, config, shutdown_trigger=self._stop.wait)
+
+        self.thread = threading.Thread(target=lambda: asyncio.run(run()), daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not _listens(port):  # Hypercorn binds after the app's startup; nothing to wait on
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"hypercorn did not start on {self.url}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        from dash_live.callbacks.streams import live_streams
+
+        deadline = time.monotonic() + 10
+        while live_streams.count() and time.monotonic() < deadline:
+            self.thread.join(0.05)  # a wait on the streams' end; nothing signals it
+        if live_streams.count():
+            return  # a daemon thread: it ends with the test process
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and self.thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop has closed already
+                loop.call_soon_threadsafe(stop.set)
+        self.thread.join(10)
+
+
+def _listens(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _server_type(app: object) -> str:
+    """The backend a Dash app runs on: "flask" (anything else too), "fastapi" or "quart"."""
     backend = getattr(app, "backend", None)
-    return getattr(backend, "server_type", "flask") == "fastapi"
+    return str(getattr(backend, "server_type", "flask"))
 
 
 @pytest.fixture
 def serve() -> Iterator[Callable[[object], LiveServer]]:
     """Start a server for a Dash app (or any WSGI app); every server is stopped afterwards.
-    A Dash app on the FastAPI backend is served by uvicorn."""
-    started: list[LiveServer | AsgiLiveServer] = []
+    A Dash app on the FastAPI backend is served by uvicorn, one on the Quart backend by
+    Hypercorn."""
+    started: list[LiveServer | AsgiLiveServer | HypercornLiveServer] = []
 
     def start(app: object) -> LiveServer:
-        live: LiveServer | AsgiLiveServer
-        if _is_asgi(app):
+        live: LiveServer | AsgiLiveServer | HypercornLiveServer
+        server_type = _server_type(app)
+        if server_type == "fastapi":
             live = AsgiLiveServer(getattr(app, "server", app))
+        elif server_type == "quart":
+            live = HypercornLiveServer(getattr(app, "server", app))
         else:
             live = LiveServer(getattr(app, "server", app))
         started.append(live)
-        return cast("LiveServer", live)  # both have url and stop()
+        return cast("LiveServer", live)  # all have url and stop()
 
     yield start
     for live in started:

@@ -23,7 +23,7 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State
 
-from dash_live.message_queue import redis_url_from
+from dash_live.push.message_queue import redis_url_from
 
 from .status import SOCKET_ID
 

@@ -25,7 +25,7 @@ import dash_mantine_components as dmc
 from dash import Input, Output, State
 
 from dash_live import LiveSocketIO, append, event_callback, push_props, stream_props
-from dash_live.stream_updates import StreamProps
+from dash_live.core.stream_props import StreamProps
 
 from .notify import EVENT, NOTIFY_ID, note
 from .status import SOCKET_ID

@@ -25,7 +25,7 @@ import plotly.data
 from dash import Input, Output
 
 from dash_live import append, event_callback, stream_props
-from dash_live.stream_updates import StreamProps
+from dash_live.core.stream_props import StreamProps
 
 from .notify import NOTIFY_ID, note
 

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from dash_live import event_callback, stream_props
 from dash_live._compat import DASH_VERSION, MATCH_WITHOUT_OUTPUTS
-from dash_live.event_callbacks import registered
-from dash_live.stream_request import stringify_id
-from dash_live.stream_updates import StreamProps
+from dash_live.callbacks.decorator import registered
+from dash_live.core.stream_props import StreamProps
+from dash_live.core.updates import stringify_id
 
 Body = dict[str, Any]
 E = TypeVar("E", bound=BaseException)

@@ -26,9 +26,9 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dash_live.sse import parse_events
-from dash_live.stream_route import CANCEL_ROUTE, STREAM_ROUTE
-from dash_live.stream_session import live_streams
+from dash_live.callbacks.streams import live_streams
+from dash_live.core.sse import parse_events
+from dash_live.core.wire import CANCEL_ROUTE, STREAM_ROUTE
 from tests.abuse.strategies import (
     WAIT,
     answer,

@@ -28,9 +28,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dash_live import LiveSocketIO, attach_socketio
-from dash_live.rooms import AUTH_KEY, ROOMS_EVENT, TAB_KEY, RoomSigner, tab_of
-from dash_live.socket_streams import CANCEL_EVENT, FRAME_EVENT, START_EVENT
-from dash_live.stream_session import cancelled_stream, live_streams
+from dash_live.callbacks.streams import cancelled_stream, live_streams
+from dash_live.push.rooms import AUTH_KEY, ROOMS_EVENT, TAB_KEY, RoomSigner, tab_of
+from dash_live.transports.socketio import CANCEL_EVENT, FRAME_EVENT, START_EVENT
 from tests.abuse.strategies import (
     AWKWARD_TEXTS,
     GO,
@@ -100,7 +100,8 @@ class Tab:
 
     def frame(self, stream: object, kind: object, data: object = None) -> bool:
         if kind == "end" and isinstance(stream, str):
-            self.ends[stream] = data
+            # The one encoding of an end frame (dash_live/core/frames.py): {"reason": ...}.
+            self.ends[stream] = data["reason"] if isinstance(data, dict) else data
         return True  # the acknowledgement that keeps the stream's window open
 
     def gone(self, *_reason: Any) -> None:

@@ -15,9 +15,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dash_live.settings import StreamSettings
-from dash_live.stream_request import StreamRequest, StreamRequestError, parse_stream_request
-from dash_live.stream_session import (
+from dash_live.callbacks.request import StreamRequest, StreamRequestError, parse_stream_request
+from dash_live.callbacks.settings import StreamSettings
+from dash_live.callbacks.streams import (
     cancel_request,
     cancelled_stream,
     check_body_size,

@@ -1,8 +1,8 @@
 """The wire formats, fed generated updates and frames (issue 12: every refusal names the
 problem; no 5xx; no dead handler).
 
-An update batch (:mod:`dash_live.protocol`) decodes back to what was encoded, as one line of
-ASCII; every frame of a run becomes one well-formed Server-Sent Event (:mod:`dash_live.sse`)
+An update batch (:mod:`dash_live.core.updates`) decodes back to what was encoded, as one line of
+ASCII; every frame of a run becomes one well-formed Server-Sent Event (:mod:`dash_live.core.sse`)
 that reads back as it was sent, however the text is cut on its way; and a decoder handed
 garbage refuses it by name instead of failing some other way.
 """
@@ -16,11 +16,11 @@ from typing import Any, get_args
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dash_live.exceptions import InvalidUpdateError
-from dash_live.protocol import Update, decode_batch, encode_batch
-from dash_live.serialize import to_json
-from dash_live.sse import EndReason, parse_events, sse_text, update_event
-from dash_live.stream_session import Frame
+from dash_live.core.exceptions import InvalidUpdateError
+from dash_live.core.frames import End, Failure, Frame, KeepAlive, Updates
+from dash_live.core.serialize import to_json
+from dash_live.core.sse import EndReason, parse_events, sse_text, update_event
+from dash_live.core.updates import Update, decode_batch, encode_batch
 from tests.abuse.strategies import assert_names_problem, json_values, outcome, texts
 
 FUZZ = settings(max_examples=200, deadline=None)
@@ -42,22 +42,21 @@ str_updates = st.builds(Update, str_ids, prop_names, operations, texts())
 
 REASONS: tuple[EndReason, ...] = get_args(EndReason)
 frames = st.one_of(
-    st.tuples(st.just("update"), batches.map(encode_batch)),
-    st.tuples(st.just("error"), st.tuples(texts(200), st.none() | texts(400))),
-    st.tuples(st.just("end"), st.sampled_from(REASONS)),
-    st.tuples(st.just("keepalive"), st.none()),
+    st.builds(Updates, batches.map(encode_batch)),
+    st.builds(Failure, texts(200), st.none() | texts(400)),
+    st.builds(End, st.sampled_from(REASONS)),
+    st.just(KeepAlive()),
 )
 
 
 def expected_event(frame: Frame) -> tuple[str, Any] | None:
     """What the page should read back from ``frame``: (event, decoded data), or None."""
-    kind, data = frame
-    if kind == "update":
-        return ("update", json.loads(data))
-    if kind == "error":
-        return ("error", {"message": data[0], "traceback": data[1]})
-    if kind == "end":
-        return ("end", {"reason": data})
+    if isinstance(frame, Updates):
+        return ("update", json.loads(frame.batch))
+    if isinstance(frame, Failure):
+        return ("error", {"message": frame.message, "traceback": frame.traceback})
+    if isinstance(frame, End):
+        return ("end", {"reason": frame.reason})
     return None
 
 

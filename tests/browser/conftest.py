@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
 from dash_live import attach_socketio
-from tests.chromium import CHROMIUM, CHROMIUM_FLAGS
-from tests.conftest import needs_fastapi
+from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.conftest import needs_fastapi, needs_quart
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -92,11 +92,18 @@ def page(new_page: Callable[..., Page]) -> Page:
 LiveApp = Callable[..., dash.Dash]
 
 
-@pytest.fixture(params=["sse", "socketio", pytest.param("fastapi", marks=needs_fastapi)])
+@pytest.fixture(
+    params=[
+        "sse",
+        "socketio",
+        pytest.param("fastapi", marks=needs_fastapi),
+        pytest.param("quart", marks=needs_quart),
+    ]
+)
 def transport(request: pytest.FixtureRequest) -> str:
     """Each event-callback test runs over every transport: one HTTP response per stream and
     the page's Socket.IO connection on Flask, and one HTTP response per stream on Dash's
-    FastAPI backend (served by uvicorn)."""
+    FastAPI backend (served by uvicorn) and on its Quart backend (served by Hypercorn)."""
     name: str = request.param
     return name
 
@@ -106,8 +113,8 @@ def live_app(transport: str) -> LiveApp:
     """``dash.Dash(...)`` whose event callbacks stream over ``transport``."""
 
     def make(*args: Any, **kwargs: Any) -> dash.Dash:
-        if transport == "fastapi":
-            return dash.Dash(*args, **{**kwargs, "backend": "fastapi"})
+        if transport in ("fastapi", "quart"):
+            return dash.Dash(*args, **{**kwargs, "backend": transport})
         app = dash.Dash(*args, **kwargs)
         app.server.config["DASH_LIVE_TRANSPORT"] = transport
         if transport == "socketio":
@@ -118,7 +125,8 @@ def live_app(transport: str) -> LiveApp:
 
 
 def configure(app: dash.Dash, name: str, value: object) -> None:
-    """Set a dash-live setting on any backend: Flask's config, or a FastAPI app's state."""
+    """Set a dash-live setting on any backend: Flask's or Quart's config, or a FastAPI app's
+    state."""
     config = getattr(app.server, "config", None)
     if config is not None:
         config[name] = value

@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from devtools.processes import ServerProcess
 from tests.browser.conftest import SERVER_DOWN, PageErrors
-from tests.processes import ServerProcess, free_port
 
 APP = "tests.browser.apps.lifecycle"
 
@@ -18,7 +18,7 @@ def server_process() -> Iterator[Callable[..., ServerProcess]]:
     started: list[ServerProcess] = []
 
     def start(*args: str, port: int | None = None) -> ServerProcess:
-        server = ServerProcess(APP, port or free_port(), *args).start()
+        server = ServerProcess.module(APP, *args, port=port).start()
         started.append(server)
         return server
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import runpy
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,8 +23,8 @@ from dash import Dash, Input, Output, State, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, join_room, push_props
-from tests.conftest import LiveServer, needs_fastapi
-from tests.processes import free_port, stop_process, wait_for_port
+from devtools.processes import ServerProcess
+from tests.conftest import LiveServer, needs_fastapi, needs_quart
 from tests.readme_blocks import Block, block, python_blocks
 
 Serve = Callable[[object], LiveServer]
@@ -43,14 +42,15 @@ SOCKETIO = readme_block("Quick start: Socket.IO")
 PUSHING = readme_block("Pushing props")
 EVENT_CALLBACK = readme_block("Quick start: event callbacks")
 FASTAPI = readme_block("`@event_callback` parameters", 0)
-TESTING = readme_block("`@event_callback` parameters", 1)
+QUART = readme_block("`@event_callback` parameters", 1)
+TESTING = readme_block("`@event_callback` parameters", 2)
 
 
 def test_every_python_block_of_the_readme_is_run() -> None:
     every = [b.key for b in python_blocks()]
     assert len(every) == len(set(every))
     assert set(every) == RUN, f"README blocks without a test here: {set(every) - RUN}"
-    assert all(b.language == "python" for b in (SOCKETIO, EVENT_CALLBACK, FASTAPI, TESTING))
+    assert all(b.language == "python" for b in (SOCKETIO, EVENT_CALLBACK, FASTAPI, QUART, TESTING))
     assert PUSHING.language == "py"
 
 
@@ -209,15 +209,10 @@ def test_the_testing_lines_pass_against_the_quick_start(
 def uvicorn_app(tmp_path: Path) -> Iterator[str]:
     """The FastAPI block as the file app.py, served by `uvicorn app:server` from its folder."""
     (tmp_path / "app.py").write_text(FASTAPI.code)
-    port = free_port()
     command = [sys.executable, "-m", "uvicorn", "app:server", "--host", "127.0.0.1"]
-    command += ["--log-level", "warning"]
-    server = subprocess.Popen([*command, "--port", str(port)], cwd=tmp_path)
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop_process(server)
+    command += ["--log-level", "warning", "--port", "{port}"]
+    with ServerProcess(command, cwd=tmp_path).start() as server:
+        yield server.url
 
 
 @needs_fastapi
@@ -226,4 +221,23 @@ def test_the_fastapi_example_streams_500_tokens_under_uvicorn(page: Page, uvicor
     page.click("#go")
     tokens = "".join(f"token {i} " for i in range(500))
     # 500 tokens 10 ms apart take over 5 s, Playwright's default wait.
+    expect(page.locator("#out")).to_have_text(tokens, timeout=60_000)
+
+
+@pytest.fixture
+def hypercorn_app(tmp_path: Path) -> Iterator[str]:
+    """The Quart block as the file app.py, served by `hypercorn app:server` from its folder."""
+    (tmp_path / "app.py").write_text(QUART.code)
+    command = [sys.executable, "-m", "hypercorn", "app:server", "--bind", "127.0.0.1:{port}"]
+    with ServerProcess(command, cwd=tmp_path).start() as server:
+        yield server.url
+
+
+@needs_quart
+def test_the_quart_example_streams_200_tokens_under_hypercorn(
+    page: Page, hypercorn_app: str
+) -> None:
+    page.goto(hypercorn_app)
+    page.click("#go")
+    tokens = "".join(f"token {i} " for i in range(200))
     expect(page.locator("#out")).to_have_text(tokens, timeout=60_000)

@@ -14,13 +14,13 @@ import plotly.data
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from devtools.processes import ServerProcess
 from examples.showcase import chart
 from examples.showcase.app import create_app
 from examples.showcase.lorem import answer_text, tokens
 from examples.showcase.table import ROW_COUNT
 from tests.browser.conftest import SERVER_DOWN, PageErrors
 from tests.conftest import LiveServer
-from tests.processes import ServerProcess, free_port
 from tests.scaleout.redis_server import RedisServer
 
 ROWS = len(plotly.data.gapminder())
@@ -81,7 +81,7 @@ def test_status_badge_shows_connected(page: Page, serve: Callable[[object], Live
 
 @pytest.fixture
 def showcase_process() -> Iterator[ServerProcess]:
-    server = ServerProcess("examples.showcase.app", free_port())
+    server = ServerProcess.module("examples.showcase.app")
     yield server
     server.stop()
 

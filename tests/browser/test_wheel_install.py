@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, Response, expect
 
-from tests.processes import ROOT, free_port, stop_process, wait_for_port
+from devtools.processes import ROOT, free_port, stop_process, wait_for_port
 
 BUNDLE = "dash_live/dash_live.js"
 # Generated files that exist only because the build hook ran: git-ignored, shipped as artifacts.

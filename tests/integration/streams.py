@@ -16,8 +16,8 @@ import requests
 from dash import Input, State, html
 
 from dash_live import event_callback, stream_props
-from dash_live.sse import parse_events
-from dash_live.stream_route import STREAM_ROUTE
+from dash_live.core.sse import parse_events
+from dash_live.core.wire import STREAM_ROUTE
 from tests.conftest import LiveServer
 
 Serve = Callable[[object], LiveServer]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import threading
 import time
@@ -18,8 +17,9 @@ import requests
 from dash import Input, Output, ctx, html
 
 from dash_live import append, event_callback, stream_props
-from dash_live.stream_route import CANCEL_ROUTE
-from dash_live.stream_session import live_streams
+from dash_live.callbacks.streams import live_streams
+from dash_live.core.wire import CANCEL_ROUTE
+from devtools.processes import ServerProcess
 from tests.conftest import LiveServer
 from tests.integration.streams import (
     OpenStream,
@@ -30,7 +30,6 @@ from tests.integration.streams import (
     updates_in,
     wait_until,
 )
-from tests.processes import ROOT, free_port, stop_process_group, wait_for_port
 
 Serve = Callable[[object], LiveServer]
 
@@ -391,20 +390,16 @@ DEPLOYED = "tests.integration.apps.fastapi_deployed"
     ],
 )
 def test_the_readme_deployments_stream(command: tuple[str, ...], tmp_path: Path) -> None:
-    port = free_port()
-    argv = [sys.executable, *(part.replace("{port}", str(port)) for part in command)]
-    log = tmp_path / "server.log"
-    with log.open("wb") as output:
-        # Its own session: Dash's app.run serves from a uvicorn child, which a SIGTERM to the
-        # parent alone leaves running.
-        process = subprocess.Popen(
-            argv, cwd=ROOT, stdout=output, stderr=output, start_new_session=True
-        )
+    # Its own process group: Dash's app.run serves from a uvicorn child, which a SIGTERM to the
+    # parent alone leaves running.
+    server = ServerProcess([sys.executable, *command], log=tmp_path / "server.log", group=True)
+    port = server.port
     try:
         try:
-            wait_for_port(port, 60)
-        except TimeoutError:
-            raise AssertionError(log.read_text()) from None
+            process = server.start(60).process
+        except RuntimeError as error:
+            raise AssertionError(str(error)) from None
+        assert process is not None
         body = {
             "callback": f"{DEPLOYED}.count",
             "inputs": [{"id": "go", "property": "n_clicks", "value": 1}],
@@ -423,7 +418,7 @@ def test_the_readme_deployments_stream(command: tuple[str, ...], tmp_path: Path)
         else:
             assert len(pids) == 1  # Dash's app.run serves from one (child) uvicorn process
     finally:
-        stop_process_group(process)
+        server.stop()
 
 
 def test_an_existing_fastapi_server_given_to_dash_gets_the_routes(serve: Serve) -> None:

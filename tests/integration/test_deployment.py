@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import queue
 import subprocess
 import sys
@@ -26,11 +25,11 @@ import pytest
 import requests
 from socketio import Client as SocketIOClient
 
-from dash_live.protocol import UPDATE_EVENT
-from dash_live.sse import parse_events
-from dash_live.stream_route import STREAM_ROUTE
+from dash_live.core.sse import parse_events
+from dash_live.core.updates import UPDATE_EVENT
+from dash_live.core.wire import STREAM_ROUTE
+from devtools.processes import ServerProcess
 from tests.integration.test_socketio import disconnect
-from tests.processes import ROOT, free_port, stop_process, wait_for_port
 
 APP = "tests.integration.apps.deployed"
 COUNT = 20  # deployed.COUNT (not imported: importing the module would build its app here)
@@ -80,23 +79,20 @@ class Running:
 
     def __init__(self, deployment: Deployment, log: Path) -> None:
         self.deployment = deployment
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        command = [part.format(port=self.port) for part in deployment.command]
-        with log.open("wb") as output:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env={**os.environ, "PYTHONPATH": str(ROOT)},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )
+        self.server = ServerProcess(deployment.command, log=log, name=deployment.name)
+        self.port = self.server.port
+        self.url = self.server.url
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        assert self.server.process is not None, "not started"
+        return self.server.process
 
     def wait_ready(self) -> dict[str, Any]:
-        """Wait until the app answers (the worker has booted); return ``/_deployed/info``."""
+        """Start; wait until the app answers (the worker has booted); return
+        ``/_deployed/info``."""
         try:
-            wait_for_port(self.port, WAIT)
+            self.server.start(WAIT)
             # gunicorn listens before its worker has imported the app: this waits for it.
             with requests.get(self.url + "/_deployed/info", timeout=WAIT) as answer:
                 assert answer.status_code == 200, answer.text
@@ -109,10 +105,10 @@ class Running:
             ) from error
 
     def output(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:]
+        return self.server.output()
 
     def stop(self) -> None:
-        stop_process(self.process)
+        self.server.stop()
 
 
 @pytest.fixture(scope="module", params=DEPLOYMENTS, ids=[d.name for d in DEPLOYMENTS])
@@ -205,7 +201,7 @@ def test_an_event_callback_streams_to_completion(
         events = EventReader(response).until("end", time.monotonic() + WAIT)
 
     updates = [update for name, data in events if name == "update" for update in data]
-    # Updates that queue up are folded before they are sent (dash_live.coalesce): the end
+    # Updates that queue up are folded before they are sent (dash_live.core.coalesce): the end
     # state is what the page shows.
     assert applied(updates) == {
         ("out", "children"): "".join(f"{i} " for i in range(COUNT)),

@@ -17,7 +17,6 @@ armed deadlines, threads, greenlets, asyncio tasks) and waits for it to return t
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -31,11 +30,11 @@ from typing import Any
 import pytest
 import requests
 
-from dash_live.socket_streams import START_EVENT
+from dash_live.transports.socketio import START_EVENT
+from devtools.processes import ServerProcess
 from tests.conftest import needs_fastapi
 from tests.integration.test_deployment import DEPLOYMENTS, Deployment
 from tests.integration.test_socketio import RawSocket
-from tests.processes import ROOT, free_port, stop_process, wait_for_port
 
 FLASK_APP = "tests.integration.apps.deployed"
 FASTAPI_APP = "tests.integration.apps.fastapi_deployed"
@@ -82,25 +81,19 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     deployment: Deployment = request.param
-    port = free_port()
     log = tmp_path_factory.mktemp("hardening") / "server.log"
-    command = [part.format(port=port) for part in deployment.command]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "DEPLOYED_MAX_STREAMS": str(LIMIT)},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    running = Server(deployment, port, process, log)
+    process = ServerProcess(
+        deployment.command, env={"DEPLOYED_MAX_STREAMS": str(LIMIT)}, log=log, name=deployment.name
+    )
     try:
-        wait_for_port(port, WAIT)
+        process.start(WAIT)
+        assert process.process is not None
+        running = Server(deployment, process.port, process.process, log)
         running.state()  # gunicorn listens before its worker has imported the app
         warm_up(running)
         yield running
     finally:
-        stop_process(process)
+        process.stop()
 
 
 def warm_up(server: Server) -> None:

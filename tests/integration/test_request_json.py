@@ -12,7 +12,7 @@ import requests
 from dash import Input, html
 
 from dash_live import event_callback, stream_props
-from dash_live.stream_route import CANCEL_ROUTE, STREAM_ROUTE
+from dash_live.core.wire import CANCEL_ROUTE, STREAM_ROUTE
 from tests.conftest import LiveServer, needs_fastapi
 
 Serve = Callable[[object], LiveServer]

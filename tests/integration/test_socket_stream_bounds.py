@@ -17,8 +17,8 @@ import pytest
 from dash import Input, html
 
 from dash_live import attach_socketio, event_callback, stream_props
-from dash_live.socket_streams import START_EVENT, WINDOW
-from dash_live.stream_session import live_streams
+from dash_live.callbacks.streams import live_streams
+from dash_live.transports.socketio import START_EVENT, WINDOW
 from tests.conftest import LiveServer
 from tests.integration.test_socketio import RawSocket
 

@@ -35,8 +35,8 @@ from dash_live import (
     merge,
     push_props,
 )
-from dash_live.protocol import UPDATE_EVENT
-from dash_live.rooms import ROOMS_EVENT
+from dash_live.core.updates import UPDATE_EVENT
+from dash_live.push.rooms import ROOMS_EVENT
 from tests.conftest import LiveServer
 
 Serve = Callable[[object], LiveServer]

@@ -21,9 +21,9 @@ import socketio
 from dash import Input, html
 
 from dash_live import attach_socketio, event_callback, stream_props
-from dash_live.socket_streams import CANCEL_EVENT, FRAME_EVENT, START_EVENT
-from dash_live.stream_route import CANCEL_ROUTE
-from dash_live.stream_session import live_streams
+from dash_live.callbacks.streams import live_streams
+from dash_live.core.wire import CANCEL_ROUTE
+from dash_live.transports.socketio import CANCEL_EVENT, FRAME_EVENT, START_EVENT
 from tests.conftest import LiveServer, needs_fastapi
 from tests.integration.streams import OpenStream, stream_body, wait_until
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import tempfile
 
-from tests.processes import free_port, stop_process, wait_for_port
+from devtools.processes import ServerProcess
 
 REDIS_SERVER = "/usr/bin/redis-server"
 
@@ -19,33 +18,30 @@ class RedisServer:
             raise RuntimeError(
                 f"{REDIS_SERVER} is missing: `make test` installs Debian's redis-server as root"
             )
-        self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="dash-live-redis-")
-        self.process: subprocess.Popen[bytes] | None = None
+        self.server = ServerProcess(
+            [
+                REDIS_SERVER,
+                "--port", "{port}",
+                "--bind", "127.0.0.1",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", self.dir,
+            ],
+            name="redis-server",
+        )  # fmt: skip
+        self.port = self.server.port
 
     @property
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", self.dir,
-            ],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_for_port(self.port, 15)
+        self.server.start(15)
         return self
 
     def stop(self) -> None:
-        if self.process is not None:
-            stop_process(self.process)
-            self.process = None
+        self.server.stop()
 
     def cleanup(self) -> None:
         self.stop()

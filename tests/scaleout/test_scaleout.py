@@ -19,8 +19,8 @@ import redis
 import requests
 import socketio
 
-from dash_live.message_queue import CHANNEL
-from tests.processes import ROOT, ServerProcess, free_port, stop_process, wait_for_port
+from dash_live.push.message_queue import CHANNEL
+from devtools.processes import ROOT, ServerProcess
 from tests.scaleout.redis_server import RedisServer
 
 WAIT = 30.0  # seconds any single condition may take before the test fails
@@ -107,9 +107,8 @@ def workers(redis_server: RedisServer) -> Iterator[Callable[[], ServerProcess]]:
     started: list[ServerProcess] = []
 
     def start() -> ServerProcess:
-        worker = ServerProcess(
+        worker = ServerProcess.module(
             "tests.scaleout.app",
-            free_port(),
             env={"DASH_LIVE_REDIS_URL": redis_server.url, "APP_SECRET_KEY": "shared-secret"},
         )
         started.append(worker.start())
@@ -313,31 +312,19 @@ def test_a_room_left_on_one_worker_is_not_rejoined_on_another(
     assert after.next_update() == news("for you")
 
 
-class Gunicorn:
-    """gunicorn with several gevent workers on one port, stopped by PID."""
-
-    def __init__(self, redis_url: str, workers: int) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn",
-                "--bind", f"127.0.0.1:{self.port}",
-                "--worker-class", "gevent",
-                "--workers", str(workers),
-                "--graceful-timeout", "2",
-                "tests.scaleout.app:server",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "DASH_LIVE_REDIS_URL": redis_url},
-        )  # fmt: skip
-        wait_for_port(self.port)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        stop_process(self.process, grace=15)
+def gunicorn(redis_url: str, workers: int) -> ServerProcess:
+    """gunicorn with several gevent workers on one port, started."""
+    return ServerProcess(
+        [
+            sys.executable, "-m", "gunicorn",
+            "--bind", "127.0.0.1:{port}",
+            "--worker-class", "gevent",
+            "--workers", str(workers),
+            "--graceful-timeout", "2",
+            "tests.scaleout.app:server",
+        ],
+        env={"DASH_LIVE_REDIS_URL": redis_url},
+    ).start()  # fmt: skip
 
 
 def test_gunicorn_gevent_workers_share_rooms_over_websocket_only(
@@ -345,7 +332,7 @@ def test_gunicorn_gevent_workers_share_rooms_over_websocket_only(
 ) -> None:
     # WebSocket-only clients need no sticky sessions: each connection is one request that
     # stays on the worker that accepted it.
-    server = Gunicorn(redis_server.url, workers=2)
+    server = gunicorn(redis_server.url, workers=2)
     try:
         # One tab on each worker. A worker still importing the app accepts nothing, so the
         # first one can take every early connection: try until both have one, closing the
@@ -369,4 +356,4 @@ def test_gunicorn_gevent_workers_share_rooms_over_websocket_only(
         for tab in opened.values():
             assert tab.next_update() == news("from outside")
     finally:
-        server.stop()
+        server.stop(grace=15)

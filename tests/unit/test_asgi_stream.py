@@ -1,25 +1,15 @@
-"""dash_live.asgi_stream: a sync generator feeding the event loop holds back when the page is
-behind, and stops when cancelled."""
+"""dash_live.transports.asgi: a sync generator feeding the event loop wakes it through the hand-off,
+holds back when the page is behind, and stops when cancelled."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from dash_live import stream_props
-from dash_live.asgi_stream import _LoopFedRunner
-from dash_live.runner import QUEUE_SIZE, Finished, Item
-from dash_live.stream_session import PreparedStream
-
-
-class _Request:
-    """The two attributes _LoopFedRunner reads of a checked stream request."""
-
-    def __init__(self, func: Callable[..., object]) -> None:
-        self.callback = type("Spec", (), {"func": staticmethod(func), "name": "fast"})()
+from dash_live.callbacks.runner import QUEUE_SIZE, Finished, StreamRunner
 
 
 def test_a_fast_sync_generator_waits_for_room_and_stops_when_cancelled() -> None:
@@ -35,33 +25,41 @@ def test_a_fast_sync_generator_waits_for_room_and_stops_when_cancelled() -> None
         finally:
             closed.set()
 
-    loop = asyncio.new_event_loop()
-    serving = threading.Thread(target=loop.run_forever, daemon=True)
-    serving.start()
-    try:
-        items: asyncio.Queue[Item] = asyncio.Queue()
-        prepared = PreparedStream(_Request(fast), [], contextvars.copy_context())  # type: ignore[arg-type]
-        runner = _LoopFedRunner(prepared, loop, items)
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+        filled = asyncio.Event()
+        runner = StreamRunner(fast, [], contextvars.copy_context())
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(filled.set)
+
+        runner.items.on_filled = wake
         runner.start()
+        # The first item wakes the loop: no polling.
+        await asyncio.wait_for(filled.wait(), 10)
         # Nobody takes anything: the producer must stop at QUEUE_SIZE updates in flight.
-        deadline = time.monotonic() + 10
-        while items.qsize() < QUEUE_SIZE and time.monotonic() < deadline:
-            time.sleep(0.01)  # polling the queue the loop thread fills
-        assert items.qsize() == QUEUE_SIZE
-        assert produced <= QUEUE_SIZE + 1  # the one it holds, waiting for a slot
-        # One slot given back lets exactly one more in.
-        runner.taken()
-        deadline = time.monotonic() + 10
-        while items.qsize() < QUEUE_SIZE + 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert items.qsize() == QUEUE_SIZE + 1
+        await asyncio.wait_for(asyncio.to_thread(_until_full, runner), 10)
+        assert runner.items.qsize() == QUEUE_SIZE
+        assert produced <= QUEUE_SIZE + 1  # the one it holds, waiting for room
+        # Taking the backlog lets the producer go on, and the next item wakes the loop again.
+        filled.clear()
+        assert len(runner.items.take(timeout=0)) == QUEUE_SIZE
+        await asyncio.wait_for(filled.wait(), 10)
+        await asyncio.wait_for(asyncio.to_thread(_until_full, runner), 10)
         runner.cancel()
-        assert closed.wait(5), "the generator was not closed after cancel"
-        runner.thread.join(5)
+        assert await asyncio.to_thread(closed.wait, 5), "the generator was not closed"
+        await asyncio.to_thread(runner.thread.join, 5)
         assert not runner.thread.is_alive()
-        assert produced <= QUEUE_SIZE + 2
-        assert not any(isinstance(item, Finished) for item in items._queue)  # type: ignore[attr-defined]
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        serving.join(5)
-        loop.close()
+        # Nobody reads after a cancel: nothing more is added, the end marker neither.
+        left = runner.items.take(timeout=0)
+        assert len(left) == QUEUE_SIZE
+        assert not any(isinstance(item, Finished) for item in left)
+        assert produced <= 2 * QUEUE_SIZE + 2
+
+    asyncio.run(scenario())
+
+
+def _until_full(runner: StreamRunner) -> None:
+    # The test's own wait for a state the producer thread reaches; bounded by wait_for.
+    while not runner.items.full():
+        threading.Event().wait(0.005)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from dash_live.coalesce import coalesce
-from dash_live.protocol import Update
+from dash_live.core.coalesce import coalesce
+from dash_live.core.updates import Update
 
 
 def wire(updates: list[Update]) -> list[list[Any]]:

@@ -20,7 +20,7 @@ from dash_live._compat import (
     current_app,
     remember_app,
 )
-from dash_live.stream_updates import StreamProps
+from dash_live.core.stream_props import StreamProps
 
 
 def gen(*_args: object) -> Iterator[StreamProps]:

@@ -1,4 +1,4 @@
-"""The deadline timer that backs up the stream timeout (dash_live/deadlines.py)."""
+"""The deadline timer that backs up the stream timeout (dash_live/callbacks/deadlines.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from dash_live.deadlines import Deadlines
-from dash_live.stream_session import Streams
+from dash_live.callbacks.deadlines import Deadlines
+from dash_live.callbacks.streams import Streams
 
 
 def test_actions_run_in_the_order_of_their_times_not_of_arming() -> None:

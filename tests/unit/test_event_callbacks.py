@@ -1,4 +1,4 @@
-"""dash_live.event_callbacks: decoration-time validation, the registry, and the clientside
+"""dash_live.callbacks.decorator: decoration-time validation, the registry, and the clientside
 callbacks that start and cancel streams."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dash import ALL, MATCH, Input, Output, State, html
 from dash._callback import GLOBAL_CALLBACK_LIST, GLOBAL_INLINE_SCRIPTS
 
 from dash_live import InvalidUpdateError, PayloadError, event_callback, stream_props
-from dash_live.event_callbacks import all_registered, registered, reset
-from dash_live.protocol import Update
-from dash_live.stream_route import STREAM_ROUTE
-from dash_live.stream_updates import StreamProps
+from dash_live.callbacks.decorator import all_registered, registered, reset
+from dash_live.core.stream_props import StreamProps
+from dash_live.core.updates import Update
+from dash_live.core.wire import STREAM_ROUTE
 from tests.conftest import needs_initial_call, needs_match
 
 GO = Input("go", "n_clicks")

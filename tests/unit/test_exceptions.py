@@ -1,4 +1,4 @@
-"""dash_live.exceptions: one base class, each error also a builtin of the same meaning."""
+"""dash_live.core.exceptions: one base class, each error also a builtin of the same meaning."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dash_live import (
     TargetError,
     append,
 )
-from dash_live.stream_request import StreamRequestError
+from dash_live.callbacks.request import StreamRequestError
 
 
 @pytest.mark.parametrize(

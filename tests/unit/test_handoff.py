@@ -1,6 +1,5 @@
-"""dash_live.handoff: a bounded batch hand-off between two threads, in both forms (the lock-based
-LockedHandoff, and QueueHandoff over queue.Queue for gevent).
-
+"""dash_live.callbacks.handoff: a bounded batch hand-off between two threads, in both forms (the
+lock-based LockedHandoff, and QueueHandoff over queue.Queue for gevent).
 Every wait has a timeout and waits on a condition (a join or an Event), never on the clock."""
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ import threading
 
 import pytest
 
-from dash_live.handoff import Handoff, LockedHandoff, QueueHandoff, new_handoff
+from dash_live.callbacks.handoff import Handoff, LockedHandoff, QueueHandoff, new_handoff
 
 WAIT = 5.0  # seconds: a generous bound for what should happen at once
 

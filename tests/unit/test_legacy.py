@@ -1,5 +1,5 @@
-"""dash_live.legacy: dash-event-callback's setup_event_callback, kept as a warning shim whose
-timeout becomes the default stream timeout."""
+"""dash_live.callbacks.legacy: dash-event-callback's setup_event_callback, kept as a warning shim
+whose timeout becomes the default stream timeout."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import flask
 import pytest
 
 import dash_live
-from dash_live.settings import StreamSettings, server_config
+from dash_live.callbacks.settings import StreamSettings, server_config
 
 NOT_NEEDED = re.escape("setup_event_callback() is not needed with dash-live")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dash_live.nodelay import NoDelayMiddleware, set_nodelay
+from dash_live.transports.nodelay import NoDelayMiddleware, set_nodelay
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""dash_live.protocol: every op round-trips through encode_batch/decode_batch; bad input raises
+"""dash_live.core.updates: every op round-trips through encode_batch/decode_batch; bad input raises
 InvalidUpdateError naming the value."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import dash
 import pytest
 
 from dash_live import InvalidUpdateError, append, merge
-from dash_live.protocol import (
+from dash_live.core.updates import (
     UPDATE_EVENT,
     Append,
     Merge,
@@ -241,7 +241,7 @@ def test_errors_are_value_errors() -> None:
     ["plain", 'quote " and \\ backslash', "é ü 漢字 😀", "\n\r\t\x00\x1f\x7f", "</script>", ""],
 )
 def test_the_single_string_fast_path_encodes_as_the_encoder_does(value: str) -> None:
-    from dash_live.serialize import to_json
+    from dash_live.core.serialize import to_json
 
     update = Update("out", "children", "append", value)
     assert encode_batch([update]) == to_json([[update.id, update.prop, update.op, update.value]])

@@ -1,4 +1,5 @@
-"""dash_live.push: push_props reaches exactly the recipients it names; bad calls raise first."""
+"""dash_live.push.props: push_props reaches exactly the recipients it names; bad calls raise
+first."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from dash_live import (
     merge,
     push_props,
 )
-from dash_live.protocol import UPDATE_EVENT
-from dash_live.rooms import ROOMS_EVENT
+from dash_live.core.updates import UPDATE_EVENT
+from dash_live.push.rooms import ROOMS_EVENT
 
 Client = Any  # flask_socketio.test_client.SocketIOTestClient (untyped)
 

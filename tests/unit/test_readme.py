@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import needs_fastapi
+from tests.conftest import needs_fastapi, needs_quart
 from tests.readme_blocks import python_blocks
 
 HAS_FASTAPI = not needs_fastapi.args[0]
+HAS_QUART = not needs_quart.args[0]
 
 
 def test_readme_python_examples_run() -> None:
@@ -18,6 +19,8 @@ def test_readme_python_examples_run() -> None:
     for block in blocks:
         if 'backend="fastapi"' in block.code and not HAS_FASTAPI:
             continue  # the FastAPI example needs Dash >= 4.2 with dash[fastapi] (make compat)
+        if 'backend="quart"' in block.code and not HAS_QUART:
+            continue  # the Quart example needs Dash >= 4.2 with dash[quart]
         exec(compile(block.code, f"README.md line {block.line}", "exec"), namespace)
     # The last block tests the event callback of the one before, without a browser.
     assert "updates" in namespace

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from dash_live.exceptions import MessageQueueError
-from dash_live.rooms import AUTH_KEY, RedisRevocations, RoomSigner
-from tests.processes import free_port
+from dash_live.core.exceptions import MessageQueueError
+from dash_live.push.rooms import AUTH_KEY, RedisRevocations, RoomSigner
+from devtools.processes import free_port
 
 
 class SharedStore:

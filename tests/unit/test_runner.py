@@ -1,4 +1,4 @@
-"""dash_live.runner.StreamRunner: sync and async generators behind a bounded hand-off.
+"""dash_live.callbacks.runner.StreamRunner: sync and async generators behind a bounded hand-off.
 
 Every wait here has a timeout and waits on a condition (an Event, a join, a hand-off take), never on
 the clock alone."""
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from dash_live import InvalidUpdateError, stream_props
-from dash_live.runner import QUEUE_SIZE, Failed, Finished, Item, StreamRunner, updates_of
-from dash_live.stream_updates import StreamProps
+from dash_live.callbacks.runner import QUEUE_SIZE, Failed, Finished, Item, StreamRunner, updates_of
+from dash_live.core.stream_props import StreamProps
 
 WAIT = 5.0  # seconds: generous upper bound for anything that should happen at once
 
@@ -172,7 +172,7 @@ def test_cancel_closes_a_sync_generator_at_its_next_yield() -> None:
     assert not runner.thread.is_alive()
     assert after_cancel == []
     # The value yielded after cancel() is not handed over; the end marker is.
-    assert next_item(runner) == Finished()
+    assert next_item(runner) == Finished(cancelled=True)
     assert runner.items.empty()
 
 
@@ -193,7 +193,7 @@ def test_cancel_before_the_first_item_of_a_sync_generator() -> None:
     runner.cancel()
     gate.set()
     assert closed.wait(WAIT)
-    assert next_item(runner) == Finished()
+    assert next_item(runner) == Finished(cancelled=True)
 
 
 def test_cancel_of_an_async_generator_blocked_in_await_is_immediate() -> None:
@@ -221,7 +221,7 @@ def test_cancel_of_an_async_generator_blocked_in_await_is_immediate() -> None:
     assert closed.wait(WAIT)
     assert time.monotonic() - began < 2  # far from the 100 s sleep
     assert outcome == ["cancelled"]
-    assert next_item(runner) == Finished()
+    assert next_item(runner) == Finished(cancelled=True)
     runner.thread.join(WAIT)
     assert not runner.thread.is_alive()
 
@@ -239,7 +239,7 @@ def test_cancel_before_an_async_generator_starts_never_runs_it() -> None:
     runner.thread.join(WAIT)
     assert not runner.thread.is_alive()
     assert not ran.is_set()
-    assert next_item(runner) == Finished()
+    assert next_item(runner) == Finished(cancelled=True)
 
 
 @pytest.mark.parametrize("func", [count_sync, count_async])

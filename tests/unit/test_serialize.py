@@ -1,4 +1,4 @@
-"""dash_live.serialize: values encode exactly as Dash encodes callback outputs."""
+"""dash_live.core.serialize: values encode exactly as Dash encodes callback outputs."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from dash import dcc, html
 from dash._utils import to_json as dash_to_json
 
 from dash_live import PayloadError
-from dash_live.serialize import RawJSON, SocketJSON, to_json
+from dash_live.core.serialize import RawJSON, SocketJSON, to_json
 
 # Each value is compared with dash._utils.to_json, which is what Dash sends for an output.
 DASH_VALUES: dict[str, Any] = {

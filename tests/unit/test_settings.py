@@ -1,10 +1,10 @@
-"""dash_live.settings: stream settings read from the server's config."""
+"""dash_live.callbacks.settings: stream settings read from the server's config."""
 
 from __future__ import annotations
 
 import pytest
 
-from dash_live.settings import StreamSettings
+from dash_live.callbacks.settings import StreamSettings
 from tests.conftest import needs_fastapi
 
 
@@ -35,7 +35,7 @@ def test_values_from_the_config_are_converted() -> None:
 def test_a_fastapi_app_keeps_its_settings_on_its_state() -> None:
     from fastapi import FastAPI
 
-    from dash_live.settings import server_config
+    from dash_live.callbacks.settings import server_config
 
     server = FastAPI()
     assert StreamSettings.from_config(server_config(server)) == StreamSettings()
@@ -46,7 +46,7 @@ def test_a_fastapi_app_keeps_its_settings_on_its_state() -> None:
 
 
 def test_a_server_with_neither_config_nor_state_has_the_defaults() -> None:
-    from dash_live.settings import server_config
+    from dash_live.callbacks.settings import server_config
 
     assert server_config(object()) == {}
 

@@ -1,4 +1,4 @@
-"""dash_live.socketio_server: attach_socketio, LiveSocketIO's call-site checks and user rooms,
+"""dash_live.push.server: attach_socketio, LiveSocketIO's call-site checks and user rooms,
 driven by Flask-SocketIO's in-process test client."""
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from dash_live import (
     session_user,
     user_room,
 )
-from dash_live.protocol import UPDATE_EVENT
-from dash_live.serialize import RawJSON
-from dash_live.socketio_server import (
+from dash_live.core.serialize import RawJSON
+from dash_live.core.updates import UPDATE_EVENT
+from dash_live.push.server import (
     DEFAULT_MAX_PAYLOAD_BYTES,
     current_socketio,
     reset,

@@ -1,4 +1,4 @@
-"""dash_live.sse: the Server-Sent Events framing of event-callback streams."""
+"""dash_live.core.sse: the Server-Sent Events framing of event-callback streams."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from dash_live.protocol import Update, decode_batch, encode_batch
-from dash_live.sse import KEEP_ALIVE, end_event, error_event, parse_events, update_event
+from dash_live.core.sse import KEEP_ALIVE, end_event, error_event, parse_events, update_event
+from dash_live.core.updates import Update, decode_batch, encode_batch
 
 
 def test_update_event_frame() -> None:

@@ -1,4 +1,5 @@
-"""dash_live.stream_request: a stream request must match the dependencies its callback declared."""
+"""dash_live.callbacks.request: a stream request must match the dependencies its callback
+declared."""
 
 from __future__ import annotations
 
@@ -10,12 +11,9 @@ from dash import ALL, ALLSMALLER, MATCH, Input, State
 
 from dash_live import event_callback, stream_props
 from dash_live._compat import DASH_VERSION, MATCH_WITHOUT_OUTPUTS
-from dash_live.stream_request import (
-    StreamRequestError,
-    parse_stream_request,
-    stringify_id,
-)
-from dash_live.stream_updates import StreamProps
+from dash_live.callbacks.request import StreamRequestError, parse_stream_request
+from dash_live.core.stream_props import StreamProps
+from dash_live.core.updates import stringify_id
 
 STREAM = "abcdef0123456789"
 GO = {"id": "go", "property": "n_clicks", "value": 1}

@@ -1,18 +1,20 @@
-"""stream_session.frames: what a run sends, and how a backlog is folded before it is sent."""
+"""run_frames over a StreamSession: what a run sends, and how a backlog is folded first."""
 
 from __future__ import annotations
 
 import contextvars
 import json
+import time
 from collections.abc import Iterator
 
 from dash import Input
 
 from dash_live import append, event_callback, stream_props
-from dash_live.runner import StreamRunner
-from dash_live.settings import StreamSettings
-from dash_live.stream_request import parse_stream_request
-from dash_live.stream_session import frames
+from dash_live.callbacks.request import parse_stream_request
+from dash_live.callbacks.runner import StreamRunner
+from dash_live.callbacks.settings import StreamSettings
+from dash_live.callbacks.streams import new_session, run_frames
+from dash_live.core.frames import End, Updates
 
 BACKLOG = 200  # below the runner's queue size: the whole run is queued before the page reads
 
@@ -38,14 +40,15 @@ def test_a_backlog_travels_folded_to_its_end_state() -> None:
     runner.thread.join(10)
     assert not runner.thread.is_alive(), "the producer did not finish"
 
-    groups = list(frames(request, runner, StreamSettings(), debug=False))
+    session = new_session(request, StreamSettings(), debug=False, now=time.monotonic())
+    groups = list(run_frames(session, runner))
 
     assert len(groups) == 1
     (update, end) = groups[0]
-    assert end == ("end", "done")
-    assert update[0] == "update"
+    assert end == End("done")
+    assert isinstance(update, Updates)
     # One batch, applied in one render: the order across different props does not matter.
-    assert sorted(json.loads(update[1])) == [
+    assert sorted(json.loads(update.batch)) == [
         ["counter", "children", "set", BACKLOG - 1],
         ["log", "children", "append", "".join(f"{i}," for i in range(BACKLOG))],
     ]

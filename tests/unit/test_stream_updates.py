@@ -8,8 +8,8 @@ import dash
 import pytest
 
 from dash_live import InvalidUpdateError, append, merge, stream_props
-from dash_live.protocol import Update
-from dash_live.stream_updates import StreamProps
+from dash_live.core.stream_props import StreamProps
+from dash_live.core.updates import Update
 
 PAIRS: list[tuple[Any, dict[str, Any]]] = [
     ("grid", {"rowData": [{"a": 1}]}),

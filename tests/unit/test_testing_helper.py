@@ -12,8 +12,8 @@ from dash import Input, State, ctx
 from dash.exceptions import MissingCallbackContextException
 
 from dash_live import InvalidUpdateError, append, event_callback, stream_props
-from dash_live.protocol import Update
-from dash_live.stream_updates import StreamProps
+from dash_live.core.stream_props import StreamProps
+from dash_live.core.updates import Update
 from dash_live.testing import run_event_callback
 
 

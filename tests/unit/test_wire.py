@@ -1,4 +1,4 @@
-"""The page's wire names (src/ts/client/wire.ts) are the server's (dash_live/wire.py)."""
+"""The page's wire names (src/ts/client/wire.ts) are the server's (dash_live/core/wire.py)."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ def test_the_typescript_wire_names_are_generated_from_wire_py() -> None:
     spec.loader.exec_module(generator)
     written = generator.TARGET.read_text()
     assert written == generator.render(), (
-        "src/ts/client/wire.ts differs from dash_live/wire.py: run "
+        "src/ts/client/wire.ts differs from dash_live/core/wire.py: run "
         "`python scripts/wire_ts.py` and rebuild the bundle"
     )
 
 
 def test_no_client_module_spells_a_wire_name_itself() -> None:
-    from dash_live import wire
+    from dash_live.core import wire
 
     names = [getattr(wire, name) for name in ("UPDATE_EVENT", "START_EVENT", "STREAM_ROUTE")]
     names += [wire.CANCEL_ROUTE, wire.FRAME_EVENT, wire.CANCEL_EVENT, wire.ROOMS_EVENT]

@@ -1,5 +1,5 @@
-"""dash_live.write_hold: a busy loop's streams hold their updates and write them together,
-in order; an idle loop's write each at once; a quiet stream's held updates are flushed."""
+"""dash_live.transports.write_hold: a busy loop's streams hold their updates and write them
+together, in order; an idle loop's write each at once; a quiet stream's held updates are flushed."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 
 import pytest
 
-from dash_live.busy import TICK, Load
-from dash_live.protocol import Update, decode_batch, encode_batch
-from dash_live.sse import parse_events, update_event
-from dash_live.write_hold import MAX_HELD_BYTES, LoopLoad, WriteHold
+from dash_live.core.sse import parse_events, update_event
+from dash_live.core.updates import Update, decode_batch, encode_batch
+from dash_live.transports.busy import TICK, Load
+from dash_live.transports.write_hold import MAX_HELD_BYTES, LoopLoad, WriteHold
 
 
 class ClockLoop(asyncio.SelectorEventLoop):
@@ -87,7 +87,9 @@ def test_an_idle_loop_writes_each_update_at_once(loop: ClockLoop) -> None:
 def test_a_busy_loop_holds_updates_and_writes_them_as_one_event_in_order(
     loop: ClockLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dash_live.busy.random.random", lambda: 0.0)  # no short first hold
+    monkeypatch.setattr(
+        "dash_live.transports.busy.random.random", lambda: 0.0
+    )  # no short first hold
     hold = hold_on(loop, share=0.9, hold=0.04)
     assert [hold.offer(batch(i)) for i in range(3)] == [None, None, None]
     loop.now += 0.039
@@ -103,7 +105,7 @@ def test_a_busy_loop_holds_updates_and_writes_them_as_one_event_in_order(
 def test_the_first_hold_is_shortened_at_random_to_spread_the_writes(
     loop: ClockLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dash_live.busy.random.random", lambda: 0.75)
+    monkeypatch.setattr("dash_live.transports.busy.random.random", lambda: 0.75)
     hold = hold_on(loop, share=0.9, hold=0.04)
     assert hold.offer(batch(0)) is None
     loop.now += 0.011  # past 0.04 - 0.75 * 0.04, where this first hold ends
@@ -245,7 +247,7 @@ def test_a_loops_load_does_not_keep_the_loop_alive() -> None:
     import gc
     import weakref
 
-    from dash_live.write_hold import load_of
+    from dash_live.transports.write_hold import load_of
 
     loop = asyncio.new_event_loop()
     assert load_of(loop) is load_of(loop)
@@ -259,7 +261,7 @@ def test_a_loops_load_does_not_keep_the_loop_alive() -> None:
 def test_large_updates_are_written_once_the_held_text_reaches_its_cap(
     loop: ClockLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("dash_live.busy.random.random", lambda: 0.0)
+    monkeypatch.setattr("dash_live.transports.busy.random.random", lambda: 0.0)
     hold = hold_on(loop, share=0.9, hold=0.04)
     big = encode_batch([Update("out", "children", "set", "x" * (MAX_HELD_BYTES // 3))])
     assert hold.offer(big) is None

@@ -1,7 +1,7 @@
 /**
  * Prop update operations and how consecutive ones combine.
  *
- * On the wire an update is `[id, prop, op, value]` (dash_live/protocol.py documents the frame):
+ * On the wire an update is `[id, prop, op, value]` (dash_live/core/updates.py documents the frame):
  * - `set`: the prop becomes `value` (a Dash `Patch` value is applied to the current value);
  * - `append`: `value` (a string or a list) is concatenated to the current string or list;
  * - `merge`: the keys of `value` are merged into the current dict;
@@ -19,7 +19,7 @@ import {INCREMENTAL_PROPS, OpName} from './wire';
 export type Pending = {op: OpName; value: unknown};
 
 // INCREMENTAL_PROPS: props whose every value is an increment the component consumes (never
-// "last wins"); OpName: the update operations. Both are wire names (dash_live/wire.py).
+// "last wins"); OpName: the update operations. Both are wire names (dash_live/core/wire.py).
 export {INCREMENTAL_PROPS};
 export type {OpName};
 

@@ -1,5 +1,5 @@
 /**
- * The Socket.IO transport of event-callback streams (dash_live/socket_streams.py): every stream
+ * The Socket.IO transport of event-callback streams (dash_live/transports/socketio.py): every stream
  * of the tab travels over one connection, so twenty streams do not queue behind the browser's
  * six HTTP/1.1 connections per origin, and normal callbacks are never starved.
  *

@@ -1,5 +1,5 @@
 /**
- * Reads a Server-Sent Events response body incrementally (the framing of dash_live/sse.py).
+ * Reads a Server-Sent Events response body incrementally (the framing of dash_live/core/sse.py).
  * fetch is used instead of EventSource because a stream starts with a POST carrying the
  * callback's inputs, which EventSource cannot send.
  */

@@ -121,15 +121,18 @@ export function startStream(config: StreamConfig, context: CallbackContext): voi
     streams.set(key, {id, cancel, finish});
 }
 
-/** Apply one frame of either transport (kinds as in dash_live/stream_session.py). */
+/**
+ * Apply one frame of either transport: its kind, and its data decoded from the one JSON encoding
+ * every transport shares (dash_live/core/frames.py).
+ */
 function applyFrame(kind: string, data: unknown, finish: (reason: string) => void): void {
     if (kind === 'update') {
         pageApplier.push(data as WireUpdate[]);
     } else if (kind === 'error') {
-        const [message, traceback] = data as [string, string | null];
+        const {message, traceback} = data as {message: string; traceback: string | null};
         reportError(message, traceback);
     } else if (kind === 'end') {
-        finish(data as string);
+        finish((data as {reason: string}).reason);
     }
 }
 
@@ -196,16 +199,9 @@ async function run(
     }
     let ended = false;
     await readEvents(response.body, ({event, data}) => {
-        // The SSE framing of a frame (dash_live/sse.py): the same kinds, with named fields.
-        const decoded = JSON.parse(data);
-        if (event === 'error') {
-            applyFrame(event, [decoded.message, decoded.traceback], finish);
-        } else if (event === 'end') {
-            ended = true;
-            applyFrame(event, decoded.reason, finish);
-        } else {
-            applyFrame(event, decoded, finish);
-        }
+        // An SSE event is a frame: its name is the kind, its data the frame's JSON.
+        ended = ended || event === 'end';
+        applyFrame(event, JSON.parse(data), finish);
     });
     if (!ended && !controller.signal.aborted) {
         reportError('dash-live: the stream ended before the server finished it');

@@ -1,5 +1,5 @@
-// Generated from dash_live/wire.py by scripts/wire_ts.py: do not edit by hand.
-// tests/unit/test_wire.py fails when this file and dash_live/wire.py differ.
+// Generated from dash_live/core/wire.py by scripts/wire_ts.py: do not edit by hand.
+// tests/unit/test_wire.py fails when this file and dash_live/core/wire.py differ.
 
 export const RESERVED_PREFIX = "dash-live:";
 export const UPDATE_EVENT = "dash-live:update";

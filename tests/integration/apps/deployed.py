@@ -34,8 +34,8 @@ from dash_live import (
     push_props,
     stream_props,
 )
-from dash_live.deadlines import deadlines
-from dash_live.stream_session import live_streams
+from dash_live.callbacks.deadlines import deadlines
+from dash_live.callbacks.streams import live_streams
 
 #: Updates the event callback yields before it ends.
 COUNT = 20

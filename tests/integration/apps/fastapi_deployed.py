@@ -23,8 +23,8 @@ import dash
 from dash import Input, html
 
 from dash_live import append, event_callback, stream_props
-from dash_live.deadlines import deadlines
-from dash_live.stream_session import live_streams
+from dash_live.callbacks.deadlines import deadlines
+from dash_live.callbacks.streams import live_streams
 
 COUNT = 20
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from dash_live.runner import StreamRunner
-from dash_live.stream_route import live_streams
+from dash_live.callbacks.runner import StreamRunner
+from dash_live.callbacks.streams import live_streams
 from tests.integration.streams import Body, OpenStream, wait_until
 
 

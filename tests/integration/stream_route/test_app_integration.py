@@ -13,7 +13,8 @@ import requests
 from dash import Input, Output
 
 from dash_live import attach_socketio, event_callback, stream_props
-from dash_live.stream_route import CANCEL_ROUTE, STREAM_ROUTE, live_streams
+from dash_live.callbacks.streams import live_streams
+from dash_live.core.wire import CANCEL_ROUTE, STREAM_ROUTE
 from tests.integration.streams import (
     Body,
     Guarded,

@@ -15,8 +15,9 @@ import requests
 from dash import Input
 
 from dash_live import event_callback, stream_props
-from dash_live.runner import StreamRunner
-from dash_live.stream_route import CANCEL_ROUTE, live_streams
+from dash_live.callbacks.runner import StreamRunner
+from dash_live.callbacks.streams import live_streams
+from dash_live.core.wire import CANCEL_ROUTE
 from tests.integration.streams import (
     Body,
     Guarded,

@@ -13,7 +13,8 @@ import requests
 from dash import Input
 
 from dash_live import event_callback, stream_props
-from dash_live.stream_route import STREAM_ROUTE, live_streams
+from dash_live.callbacks.streams import live_streams
+from dash_live.core.wire import STREAM_ROUTE
 from tests.integration.streams import (
     GO,
     Body,

@@ -14,7 +14,8 @@ from dash import ALL, Input, Patch, State, ctx
 from dash._utils import to_json as dash_to_json
 
 from dash_live import append, event_callback, merge, stream_props
-from dash_live.stream_route import STREAM_ROUTE, live_streams
+from dash_live.callbacks.streams import live_streams
+from dash_live.core.wire import STREAM_ROUTE
 from tests.integration.streams import (
     Serve,
     applied,

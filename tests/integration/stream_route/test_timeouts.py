@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dash import Input
 
 from dash_live import event_callback, stream_props
-from dash_live.stream_route import live_streams
+from dash_live.callbacks.streams import live_streams
 from tests.integration.streams import (
     Body,
     OpenStream,

@@ -1,1 +1,0 @@
-"""Server apps the capacity, fan-out and flood benchmarks run in their own processes."""
