@@ -25,11 +25,11 @@ import plotly.data  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
+from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 from examples.showcase import chart  # noqa: E402
 from examples.showcase.app import create_app  # noqa: E402
 from examples.showcase.lorem import DEFAULT_QUESTION, answer_text  # noqa: E402
 from examples.showcase.table import ROW_COUNT  # noqa: E402
-from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 WIDTH, HEIGHT = 1280, 900
 CHART_POINTS = 80  # a line with some shape: 80 points at 0.1 s take 8 s

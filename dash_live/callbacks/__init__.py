@@ -1,0 +1,1 @@
+"""Event callbacks apart from any transport: the decorator, request check, runner, settings."""
