@@ -4,6 +4,7 @@ holds back when the page is behind, and stops when cancelled."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextvars
 import threading
 from collections.abc import Iterator
@@ -56,7 +57,10 @@ def test_a_fast_sync_generator_waits_for_room_and_stops_when_cancelled() -> None
         assert not any(isinstance(item, Finished) for item in left)
         assert produced <= 2 * QUEUE_SIZE + 2
 
-    asyncio.run(scenario())
+    # A loop of its own in a thread of its own: the browser tests' Playwright keeps one running
+    # in this thread, where asyncio.run would refuse.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=60)
 
 
 def _until_full(runner: StreamRunner) -> None:
