@@ -246,7 +246,7 @@ class _SioStreamer:
             self.outcome.tokens += sum(str(update[3]).count("tok") for update in data)
         elif kind == "end":
             self.outcome.end = time.perf_counter()
-            self.outcome.complete = data == "done"
+            self.outcome.complete = isinstance(data, dict) and data.get("reason") == "done"
             self.done.set()
 
     async def connect(self) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from ._compat import AttributeDict, context_value
-from .callbacks.runner import updates_of
+from .core.stream_props import updates_of
 from .core.updates import Update
 
 __all__ = ["run_event_callback"]
@@ -50,6 +50,12 @@ def run_event_callback(
             ``ctx.triggered`` report inside the generator.
 
     An exception raised by the generator propagates, as it would reach ``on_error``.
+
+    The list is what the generator yielded, one update per prop per ``stream_props``, in
+    order: not what a browser would receive. A live stream folds the updates that queue up
+    between two writes (the last ``children`` wins, ``append`` joins), and how many queue up
+    depends on the machine's speed; a test that asserts every step would turn flaky if it saw
+    that. To test what reaches the page, use a browser test (``tests/browser`` shows how).
     """
     context = AttributeDict(
         triggered_inputs=[{"prop_id": prop_id, "value": None} for prop_id in triggered],

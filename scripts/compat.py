@@ -77,8 +77,8 @@ class Entry:
 
     @property
     def requirements(self) -> list[str]:
-        # Dash's FastAPI backend exists from 4.2 on: there the subset covers it too.
-        extra = "[fastapi]" if tuple(map(int, self.dash.split(".")[:2])) >= (4, 2) else ""
+        # Dash's FastAPI and Quart backends exist from 4.2 on: there the subset covers them too.
+        extra = "[fastapi,quart]" if tuple(map(int, self.dash.split(".")[:2])) >= (4, 2) else ""
         return [f"dash{extra}=={self.dash}", *COMMON]
 
 

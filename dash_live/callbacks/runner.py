@@ -32,7 +32,7 @@ from ..core.session import Failed, Finished, Item
 from ..core.stream_props import updates_of
 from .handoff import Handoff, new_handoff
 
-__all__ = ["QUEUE_SIZE", "Failed", "Finished", "Item", "StreamRunner", "updates_of"]
+__all__ = ["QUEUE_SIZE", "Failed", "Finished", "Item", "StreamRunner"]
 
 # Enough to absorb a burst without letting a fast producer run far ahead of a slow client.
 QUEUE_SIZE = 256

@@ -126,6 +126,17 @@ class StreamSession:
             return 0.0
         return max(0.0, min(self._quiet_since + self.keepalive, self.deadline) - now)
 
+    def batch_now(self, updates: tuple[Update, ...], now: float) -> str | None:
+        """The one yield ``updates`` as the batch that goes out at once, encoded: what
+        :meth:`frames` would make of it alone, without the frame around it (the hot path of a
+        driver that writes each yield as it comes). None when that is not the whole story:
+        something is backlogged, the run is over or past its deadline; then :meth:`feed` it
+        and ask :meth:`frames`."""
+        if self._backlog or self.over or now >= self.deadline:
+            return None
+        self._quiet_since = now
+        return encode_batch(coalesce(updates) if len(updates) > 1 else updates)
+
     def frames(self, now: float) -> list[Frame]:
         """What goes out now, in one write: the folded backlog, and the end once it came; a
         keep-alive after ``keepalive`` seconds of silence; the timeout notice past the

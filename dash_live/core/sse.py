@@ -59,6 +59,8 @@ def sse_text(frame: Frame) -> str:
     >>> sse_text(KeepAlive())
     ': keep-alive\\n\\n'
     """
+    if type(frame) is Updates:  # the hot path, once per write: no dispatch
+        return _event("update", frame.batch)
     if isinstance(frame, KeepAlive):
         return KEEP_ALIVE
     return _event(frames.kind(frame), frames.data(frame))
@@ -67,7 +69,7 @@ def sse_text(frame: Frame) -> str:
 def update_event(batch_json: str) -> str:
     """An ``update`` event carrying an encoded batch
     (:func:`dash_live.core.updates.encode_batch`)."""
-    return sse_text(Updates(batch_json))
+    return _event("update", batch_json)
 
 
 def error_event(message: str, traceback: str | None = None) -> str:

@@ -190,18 +190,23 @@ async def _drive_async(
                 resumed = loop.time()
             # The hot path, once per yield: the session encodes the update and, unless the
             # loop is busy and the stream holds it (write_hold), it is sent at once.
-            session.feed((updates_of(value),))
+            updates = updates_of(value)
+            batch = session.batch_now(updates, now)
+            if batch is not None:
+                text = hold.offer(batch)
+                if text is not None:
+                    if hold.flushing is not None:  # rare: no coroutine call on the hot path
+                        await hold.wait_flush()
+                    await write(text)
+                continue
+            # Not at once (past the deadline, most likely): the session says what goes out.
+            session.feed((updates,))
             out = session.frames(now)
             if session.over:  # past the deadline: the notice, after what is held
                 await _finish(write, hold, out)
                 return
             for frame in out:
-                text = hold.offer(frame.batch) if isinstance(frame, Updates) else sse_text(frame)
-                if text is None:
-                    continue
-                if hold.flushing is not None:  # rare: no coroutine call on the hot path
-                    await hold.wait_flush()
-                await write(text)
+                await _offer(frame, write, hold)
     finally:
         await generator.aclose()
     # Returned: the end follows what is still held.

@@ -10,13 +10,13 @@ never read, and the connection is closed, since its unread rest cannot be skippe
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # typing only: the Quart backend has no Starlette
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..callbacks.request import StreamRequestError
-from ..callbacks.settings import StreamSettings
+from ..callbacks.settings import StreamSettings, server_config
 from ..callbacks.streams import check_body_size
 
 __all__ = ["BodyLimit"]
@@ -41,6 +41,12 @@ class BodyLimit:
         self.app = app
         self.paths = frozenset(paths)
         self.settings = settings
+
+    @classmethod
+    def of_server(cls, app: ASGIApp, paths: Collection[str], server: Any) -> BodyLimit:
+        """The limit of ``server``'s config, read at each request (the config may change after
+        the app is built, as Dash's own settings may)."""
+        return cls(app, paths, lambda: StreamSettings.from_config(server_config(server)))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("path") in self.paths:

@@ -10,7 +10,6 @@ are added by a ``dash.hooks.setup`` hook, ahead of Dash's own, so the backend's 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
@@ -21,20 +20,15 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .._compat import set_current_app
 from ..callbacks.request import StreamRequestError, not_json_body
-from ..callbacks.settings import StreamSettings, server_config
 from ..callbacks.streams import (
     HttpFacts,
-    PreparedStream,
     cancel_request,
-    debug_mode,
     http_owner,
-    live_streams,
-    prepare_stream,
 )
 from ..core.wire import CANCEL_ROUTE, STREAM_ROUTE
-from .asgi import LoopStream, serve
+from .asgi import serve
+from .asgi_routes import OpenStream, add_routes, open_stream
 from .body_limit import BodyLimit
 
 __all__ = ["StreamResponse", "install"]
@@ -49,27 +43,17 @@ class StreamResponse(Response):
 
     media_type = "text/event-stream"
 
-    def __init__(
-        self,
-        prepared: PreparedStream,
-        stream: LoopStream,
-        settings: StreamSettings,
-        debug: bool,
-        done: Callable[[], None],
-    ) -> None:
+    def __init__(self, stream: OpenStream) -> None:
         # Not Response.__init__: a body would give the response a Content-Length.
         self.status_code = 200
         self.background = None
         self.init_headers({"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        self.prepared = prepared
         self.stream = stream
-        self.settings = settings
-        self.debug = debug
-        self._done = done
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async def write(text: str) -> None:
-            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+        def write(text: str) -> Awaitable[None]:
+            # Not async def: the driver awaits send's own coroutine, one coroutine per frame.
+            return send({"type": "http.response.body", "body": text.encode(), "more_body": True})
 
         async def disconnected() -> None:
             while (await receive())["type"] != "http.disconnect":
@@ -77,11 +61,14 @@ class StreamResponse(Response):
 
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-            await serve(self.prepared, self.stream, self.settings, self.debug, write, disconnected)
-            if not self.stream.gone:
+            stream = self.stream
+            await serve(
+                stream.prepared, stream.run, stream.settings, stream.debug, write, disconnected
+            )
+            if not stream.run.gone:
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            self._done()
+            self.stream.close()
 
 
 def _http_facts(request: Request) -> HttpFacts:
@@ -124,22 +111,18 @@ def _refuse(error: StreamRequestError) -> Response:
 
 def _routes(app: dash.Dash) -> Iterable[tuple[str, Callable[[Request], Awaitable[Response]]]]:
     async def stream(request: Request) -> Response:
-        set_current_app(app)  # dash.get_app() and debug_mode() answer for this very app
-        settings = StreamSettings.from_config(server_config(app.server))
-        client = request.client.host if request.client else "?"
-        owner = _owner(request)
         try:
             # The body's size was checked before anyone read it (BodyLimit, see install).
-            body = await _json_body(request)
-            prepared = prepare_stream(body, _http_facts(request))
-            stream_id = prepared.request.stream_id
-            run = LoopStream(asyncio.get_running_loop())
-            live_streams.open(stream_id, client, run, settings.max_streams_per_client, owner)
+            opened = await open_stream(
+                app,
+                lambda: _json_body(request),
+                _http_facts(request),
+                request.client.host if request.client else "?",
+                _owner(request),
+            )
         except StreamRequestError as error:
             return _refuse(error)
-        return StreamResponse(
-            prepared, run, settings, debug_mode(), lambda: live_streams.close(stream_id)
-        )
+        return StreamResponse(opened)
 
     async def cancel(request: Request) -> Response:
         try:
@@ -156,20 +139,19 @@ def install(app: dash.Dash) -> None:
     server = app.server
     if server in _installed:
         return
-    prefix = app.config.routes_pathname_prefix
-    paths = []
-    for name, endpoint in _routes(app):
-        server.add_api_route(prefix + name, endpoint, methods=["POST"], include_in_schema=False)
-        paths.append(prefix + name)
+    paths = add_routes(
+        app,
+        _routes(app),
+        lambda path, name, endpoint: server.add_api_route(
+            path, endpoint, name=name, methods=["POST"], include_in_schema=False
+        ),
+    )
     # Ahead of every middleware, Dash's included, which reads each body under _dash- first:
     # Starlette builds its stack on the first request, from this method (asgi_body_limit.py).
     build_stack = server.build_middleware_stack
 
-    def settings() -> StreamSettings:
-        return StreamSettings.from_config(server_config(server))
-
     def build_limited_stack() -> ASGIApp:
-        return BodyLimit(build_stack(), paths, settings)
+        return BodyLimit.of_server(build_stack(), paths, server)
 
     server.build_middleware_stack = build_limited_stack
     _installed.add(server)

@@ -21,19 +21,15 @@ from typing import Any
 import dash
 import quart
 
-from .._compat import set_current_app
 from ..callbacks.request import StreamRequestError, not_json_body
-from ..callbacks.settings import StreamSettings, server_config
 from ..callbacks.streams import (
     HttpFacts,
     cancel_request,
-    debug_mode,
     http_owner,
-    live_streams,
-    prepare_stream,
 )
 from ..core.wire import CANCEL_ROUTE, STREAM_ROUTE
-from .asgi import LoopStream, serve
+from .asgi import serve
+from .asgi_routes import add_routes, open_stream
 from .body_limit import BodyLimit
 
 __all__ = ["install"]
@@ -89,14 +85,11 @@ def _refuse(error: StreamRequestError) -> quart.Response:
 
 def _views(app: dash.Dash) -> list[tuple[str, Callable[[], Awaitable[quart.Response]]]]:
     async def stream() -> quart.Response:
-        set_current_app(app)  # dash.get_app() and debug_mode() answer for this very app
         request = quart.request
-        settings = StreamSettings.from_config(server_config(app.server))
-        owner = _owner()
         try:
-            body = await _json_body()
-            prepared = prepare_stream(
-                body,
+            opened = await open_stream(
+                app,
+                _json_body,
                 HttpFacts(
                     cookies=dict(request.cookies),
                     headers=dict(request.headers),
@@ -104,20 +97,18 @@ def _views(app: dash.Dash) -> list[tuple[str, Callable[[], Awaitable[quart.Respo
                     remote=request.remote_addr,
                     origin=request.headers.get("Origin"),
                 ),
+                request.remote_addr or "?",
+                _owner(),
             )
-            stream_id = prepared.request.stream_id
-            run = LoopStream(asyncio.get_running_loop())
-            client = request.remote_addr or "?"
-            live_streams.open(stream_id, client, run, settings.max_streams_per_client, owner)
         except StreamRequestError as error:
             return _refuse(error)
         scope: Any = request.scope  # with the keys our middleware added
-        send = scope[_SEND]
+        send: Callable[[dict[str, Any]], Awaitable[None]] = scope[_SEND]
         gone: asyncio.Event = scope[_GONE]
-        debug = debug_mode()
 
-        async def write(text: str) -> None:
-            await send({"type": "http.response.body", "body": text.encode(), "more_body": True})
+        def write(text: str) -> Awaitable[None]:
+            # Not async def: the driver awaits send's own coroutine, one coroutine per frame.
+            return send({"type": "http.response.body", "body": text.encode(), "more_body": True})
 
         async def disconnected() -> None:
             await gone.wait()
@@ -126,9 +117,11 @@ def _views(app: dash.Dash) -> list[tuple[str, Callable[[], Awaitable[quart.Respo
             # Quart has sent the headers when it first iterates the body; the driver writes
             # each frame itself, and Quart ends the body after it.
             try:
-                await serve(prepared, run, settings, debug, write, disconnected)
+                await serve(
+                    opened.prepared, opened.run, opened.settings, opened.debug, write, disconnected
+                )
             finally:
-                live_streams.close(stream_id)
+                opened.close()
             return
             yield b""  # an async generator that yields nothing
 
@@ -155,17 +148,11 @@ def install(app: dash.Dash) -> None:
     server = app.server
     if server in _installed:
         return
-    prefix = app.config.routes_pathname_prefix
-    paths = []
-    for name, view in _views(app):
-        # Not the path as endpoint: Dash names hooks.route's endpoints so, and they would clash.
-        endpoint = "dash_live_" + name.rsplit("/", 1)[-1]
-        server.add_url_rule(prefix + name, endpoint, view, methods=["POST"])
-        paths.append(prefix + name)
-
-    def settings() -> StreamSettings:
-        return StreamSettings.from_config(server_config(server))
-
-    limited = BodyLimit(server.asgi_app, paths, settings)
+    paths = add_routes(
+        app,
+        _views(app),
+        lambda path, name, view: server.add_url_rule(path, name, view, methods=["POST"]),
+    )
+    limited = BodyLimit.of_server(server.asgi_app, paths, server)
     server.asgi_app = _middleware(limited, frozenset(paths))
     _installed.add(server)

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from dash_live import InvalidUpdateError, stream_props
-from dash_live.callbacks.runner import QUEUE_SIZE, Failed, Finished, Item, StreamRunner, updates_of
-from dash_live.core.stream_props import StreamProps
+from dash_live.callbacks.runner import QUEUE_SIZE, Failed, Finished, Item, StreamRunner
+from dash_live.core.stream_props import StreamProps, updates_of
 
 WAIT = 5.0  # seconds: generous upper bound for anything that should happen at once
 
