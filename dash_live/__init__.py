@@ -31,6 +31,7 @@ from .core.exceptions import (
 )
 from .core.stream_props import stream_props
 from .core.updates import append, merge
+from .push.asgi_server import LiveAsyncSocketIO
 from .push.props import join_room, leave_room, push_props
 from .push.server import (
     LiveSocketIO,
@@ -49,6 +50,7 @@ __all__ = [
     "DashLiveError",
     "InvalidEventNameError",
     "InvalidUpdateError",
+    "LiveAsyncSocketIO",
     "LiveSocketIO",
     "MessageQueueError",
     "NotAttachedError",

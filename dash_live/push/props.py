@@ -12,13 +12,14 @@ from typing import Any
 
 from ..core.exceptions import NotAttachedError, TargetError
 from ..core.updates import batch_from_pairs, updates_for
+from .names import RESERVED_PREFIX, user_room
 from .rooms import ROOMS_EVENT
-from .server import RESERVED_PREFIX, LiveSocketIO, current_socketio, user_room
+from .server import AnySocketIO, current_socketio
 
 __all__ = ["join_room", "leave_room", "push_props"]
 
 
-def _server(socketio: LiveSocketIO | None) -> LiveSocketIO:
+def _server(socketio: AnySocketIO | None) -> AnySocketIO:
     server = socketio if socketio is not None else current_socketio()
     if server is None:
         raise NotAttachedError(
@@ -64,7 +65,7 @@ def push_props(
     user: str | int | None = None,
     broadcast: bool = False,
     namespace: str = "/",
-    socketio: LiveSocketIO | None = None,
+    socketio: AnySocketIO | None = None,
 ) -> None:
     """Set props of components on connected pages, from anywhere in the server.
 
@@ -107,7 +108,7 @@ def push_props(
 
 
 def join_room(
-    room: str, sid: str, *, namespace: str = "/", socketio: LiveSocketIO | None = None
+    room: str, sid: str, *, namespace: str = "/", socketio: AnySocketIO | None = None
 ) -> None:
     """Add the connection ``sid`` to ``room`` (from a Dash callback, a thread, anywhere).
 
@@ -130,7 +131,7 @@ def join_room(
         raise TargetError(f"room {room!r} uses the reserved prefix {RESERVED_PREFIX!r}")
     server = _server(socketio)
     sid = _check_room(sid, "sid")
-    server.server.enter_room(sid, room, namespace=namespace)
+    server.enter(sid, room, namespace)
     holder = server.holder_of(sid)
     # A connection with no holder gets no token: its membership ends with the connection.
     change = (
@@ -138,11 +139,11 @@ def join_room(
         if holder is None
         else {"join": room, "token": server.room_signer.token(room, holder)}
     )
-    server.server.emit(ROOMS_EVENT, change, to=sid, namespace=namespace)
+    server.emit_reserved(ROOMS_EVENT, change, to=sid, namespace=namespace)
 
 
 def leave_room(
-    room: str, sid: str, *, namespace: str = "/", socketio: LiveSocketIO | None = None
+    room: str, sid: str, *, namespace: str = "/", socketio: AnySocketIO | None = None
 ) -> None:
     """Remove the connection ``sid`` from ``room``; its tab stops joining it again.
 
@@ -164,9 +165,9 @@ def leave_room(
     _check_room(room, "room")
     server = _server(socketio)
     sid = _check_room(sid, "sid")
-    server.server.leave_room(sid, room, namespace=namespace)
+    server.exit(sid, room, namespace)
     # The tab forgets its token first, so that it is gone even if the revocation below raises.
-    server.server.emit(ROOMS_EVENT, {"leave": room}, to=sid, namespace=namespace)
+    server.emit_reserved(ROOMS_EVENT, {"leave": room}, to=sid, namespace=namespace)
     holder = server.holder_of(sid)
     if holder is not None:
         # Revoked, not only forgotten by the tab: a kept copy no longer rejoins, in any worker

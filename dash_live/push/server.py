@@ -14,25 +14,29 @@
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable
 from typing import Any, cast
 
+import dash
 import flask
 from flask_socketio import SocketIO
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from ..core import wire
+from .._compat import backend_name
 from ..core.exceptions import InvalidEventNameError, PayloadTooLargeError
-from ..core.serialize import RawJSON, SocketJSON, to_json
+from ..core.serialize import RawJSON, SocketJSON
 from ..core.updates import UPDATE_EVENT, Update, encode_batch
 from ..transports import socketio as socket_streams
 from ..transports.nodelay import NoDelayMiddleware
 from . import rooms
+from .asgi_server import AsyncIdentify, LiveAsyncSocketIO
+from .encode import encode_arg
 from .message_queue import LiveRedisManager, check_redis_url, redis_url_from
+from .names import RESERVED_PREFIX, user_room, validate_event_name
 
 __all__ = [
     "DEFAULT_MAX_PAYLOAD_BYTES",
+    "AnySocketIO",
     "LiveSocketIO",
     "attach_socketio",
     "connect_message_queue",
@@ -45,50 +49,9 @@ __all__ = [
 #: Default limit for one emitted message, encoded. Large enough for a sizeable table.
 DEFAULT_MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 
-RESERVED_PREFIX = wire.RESERVED_PREFIX
-# Names Socket.IO itself uses; a client cannot receive them as ordinary events.
-_SOCKETIO_RESERVED = {"connect", "connect_error", "disconnect", "disconnecting", "message"}
-# The event name becomes part of a Dash prop name (`data-<event>`): Dash splits prop ids at "."
-# and "@", so only a conservative alphabet is accepted.
-_EVENT_NAME = re.compile(r"[A-Za-z0-9_-]+")
-
 Identify = Callable[[], Any]
 
-_active: LiveSocketIO | None = None
-
-
-def validate_event_name(event: object) -> str:
-    """Return ``event`` if a DashSocketIO can receive it as ``data-<event>``, else raise.
-
-    >>> validate_event_name("chat-message")
-    'chat-message'
-    >>> validate_event_name("chat.message")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    dash_live.core.exceptions.InvalidEventNameError: event name 'chat.message' cannot become ...
-    """
-    if not isinstance(event, str) or not event:
-        raise InvalidEventNameError(f"an event name must be a non-empty str, got {event!r}")
-    if event.startswith(RESERVED_PREFIX) or event in _SOCKETIO_RESERVED:
-        raise InvalidEventNameError(
-            f"event name {event!r} is reserved (Socket.IO's own names and the "
-            f"{RESERVED_PREFIX!r} prefix)"
-        )
-    if not _EVENT_NAME.fullmatch(event):
-        raise InvalidEventNameError(
-            f"event name {event!r} cannot become a Dash prop 'data-{event}': "
-            "use letters, digits, '_' and '-'"
-        )
-    return event
-
-
-def user_room(user_id: object) -> str:
-    """The room holding every connection of one user.
-
-    >>> user_room("alice")
-    'dash-live:user:alice'
-    """
-    return f"{RESERVED_PREFIX}user:{user_id}"
+_active: AnySocketIO | None = None
 
 
 def session_user() -> str | None:
@@ -138,26 +101,6 @@ def _choose_async_mode() -> str:
     except ImportError:
         pass
     return "threading"
-
-
-def _binary_size(value: object) -> int:
-    if isinstance(value, (bytes, bytearray)):
-        return len(value)
-    if isinstance(value, (list, tuple)):
-        return sum(_binary_size(item) for item in value)
-    if isinstance(value, dict):
-        return sum(_binary_size(item) for item in value.values())
-    return len(to_json(value))
-
-
-def _holds_bytes(value: object) -> bool:
-    if isinstance(value, (bytes, bytearray)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(_holds_bytes(item) for item in value)
-    if isinstance(value, dict):
-        return any(_holds_bytes(item) for item in value.values())
-    return False
 
 
 class LiveSocketIO(SocketIO):  # type: ignore[misc]
@@ -327,15 +270,7 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
 
     def encode_arg(self, value: Any, what: str) -> Any:
         """Encode one emitted value now, checking its size; binary values pass untouched."""
-        if isinstance(value, RawJSON):
-            return value
-        if _holds_bytes(value):
-            # Binary attachments travel as they are; their bytes still count.
-            self.check_size(_binary_size(value), what)
-            return value
-        encoded = RawJSON(to_json(value))
-        self.check_size(len(encoded), what)
-        return encoded
+        return encode_arg(value, what, self)
 
     def check_size(self, size: int, what: str) -> None:
         if size > self.max_payload_bytes:
@@ -365,9 +300,23 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         self.check_size(len(text), f"the update of {updates[0].id!r}")
         super().emit(UPDATE_EVENT, RawJSON(text), **kwargs)
 
+    def emit_reserved(self, event: str, data: Any, *, to: str, namespace: str = "/") -> None:
+        """One of dash-live's own events (``dash-live:rooms``), unchecked."""
+        self.server.emit(event, data, to=to, namespace=namespace)
+
+    def enter(self, sid: str, room: str, namespace: str = "/") -> None:
+        self.server.enter_room(sid, room, namespace=namespace)
+
+    def exit(self, sid: str, room: str, namespace: str = "/") -> None:
+        self.server.leave_room(sid, room, namespace=namespace)
+
     def run(self, app: Any, host: str | None = None, port: int | None = None, **kw: Any) -> None:
         """Serve ``app`` (a Dash app or its Flask server), as ``flask_socketio.SocketIO.run``."""
         super().run(getattr(app, "server", app), host=host, port=port, **kw)
+
+
+#: What push_props, join_room and leave_room send through: the Flask or the ASGI server.
+AnySocketIO = LiveSocketIO | LiveAsyncSocketIO
 
 
 def _accepts_argument(handler: Callable[..., Any]) -> bool:
@@ -388,8 +337,12 @@ def attach_socketio(
     redis_url: str | None = None,
     request_hooks: bool = True,
     **socketio_options: Any,
-) -> LiveSocketIO:
+) -> AnySocketIO:
     """Attach Socket.IO to a Dash app and return the server, ready for ``@socketio.on``.
+
+    On Dash's FastAPI and Quart backends this is a :class:`~dash_live.push.asgi_server.
+    LiveAsyncSocketIO` (python-socketio's asyncio server, mounted in front of the app; see its
+    module for what differs there); everywhere else a :class:`LiveSocketIO`.
 
     Parameters:
         app: the ``dash.Dash`` app (or its Flask server).
@@ -420,6 +373,10 @@ def attach_socketio(
         >>> socketio.async_mode
         'threading'
     """
+    if isinstance(app, dash.Dash) and backend_name(app) in ("fastapi", "quart"):
+        return _attach_asgi(
+            app, identify, max_payload_bytes, redis_url, request_hooks, socketio_options
+        )
     server = getattr(app, "server", app)
     if not isinstance(server, flask.Flask):
         raise TypeError(f"attach_socketio() needs a Dash app or a Flask app, got {app!r}")
@@ -435,6 +392,36 @@ def attach_socketio(
         max_payload_bytes=max_payload_bytes,
         request_hooks=request_hooks,
         **socketio_options,
+    )
+    global _active
+    _active = socketio
+    return socketio
+
+
+def _attach_asgi(
+    app: dash.Dash,
+    identify: Identify | AsyncIdentify | None,
+    max_payload_bytes: int,
+    redis_url: str | None,
+    request_hooks: bool,
+    options: dict[str, Any],
+) -> LiveAsyncSocketIO:
+    """attach_socketio on Dash's FastAPI or Quart backend (:mod:`dash_live.push.asgi_server`)."""
+    url = check_redis_url(redis_url) if redis_url is not None else redis_url_from()
+    if url is not None:
+        raise NotImplementedError(
+            f"a Redis message queue ({url!r}) is not supported on Dash's "
+            f"{backend_name(app)} backend yet: serve Socket.IO from one process there, "
+            "or use the Flask backend to scale out"
+        )
+    if not isinstance(request_hooks, bool):
+        raise TypeError(f"request_hooks must be True or False, got {request_hooks!r}")
+    socketio = LiveAsyncSocketIO(
+        app,
+        # session_user reads Flask's session, which an ASGI app does not have.
+        identify=None if identify is session_user else cast(AsyncIdentify | None, identify),
+        max_payload_bytes=max_payload_bytes,
+        **options,
     )
     global _active
     _active = socketio
@@ -469,7 +456,7 @@ def connect_message_queue(
     )
 
 
-def current_socketio() -> LiveSocketIO | None:
+def current_socketio() -> AnySocketIO | None:
     """The server the last :func:`attach_socketio` call created, if any; in a process with no
     app but ``DASH_LIVE_REDIS_URL`` set, an emitter publishing through that Redis."""
     global _active

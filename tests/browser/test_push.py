@@ -1,4 +1,6 @@
-"""push_props: props set from Python are applied by the page, with no clientside callback."""
+"""push_props: props set from Python are applied by the page, with no clientside callback, on
+every Dash backend (Flask-SocketIO on Flask; python-socketio's asyncio server on FastAPI and
+Quart)."""
 
 from __future__ import annotations
 
@@ -9,17 +11,30 @@ from collections.abc import Callable
 import dash
 import numpy as np
 import pandas as pd
+import pytest
 from dash import Input, Output, Patch, State, dcc, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, merge, push_props
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, needs_fastapi, needs_quart
 
 WORDS = [f"w{i}" for i in range(5000)]
 
 
-def push_app() -> dash.Dash:
-    app = dash.Dash(__name__)
+@pytest.fixture(
+    params=[
+        "flask",
+        pytest.param("fastapi", marks=needs_fastapi),
+        pytest.param("quart", marks=needs_quart),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+def push_app(backend: str) -> dash.Dash:
+    app = dash.Dash(__name__, backend=backend) if backend != "flask" else dash.Dash(__name__)
     attach_socketio(app)
     app.layout = html.Div(
         [
@@ -111,9 +126,9 @@ def connected(page: Page, server: LiveServer) -> None:
 
 
 def test_append_streams_5000_words_exactly(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
-    server = serve(push_app())
+    server = serve(push_app(backend))
     connected(page, server)
     page.click("#stream")
     expect(page.locator("#answer")).to_have_text(" ".join(WORDS), timeout=60_000)
@@ -121,9 +136,9 @@ def test_append_streams_5000_words_exactly(
 
 
 def test_merge_patch_batch_and_dash_values(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
-    server = serve(push_app())
+    server = serve(push_app(backend))
     connected(page, server)
     page.click("#kinds")
     expect(page.locator("#bold")).to_have_text("bold!", timeout=15_000)
@@ -145,8 +160,10 @@ def test_merge_patch_batch_and_dash_values(
     expect(page.locator('#\\{\\"index\\"\\:1\\,\\"type\\"\\:\\"cell\\"\\}')).to_have_text("dict id")
 
 
-def test_push_from_a_background_thread(page: Page, serve: Callable[[object], LiveServer]) -> None:
-    server = serve(push_app())
+def test_push_from_a_background_thread(
+    page: Page, serve: Callable[[object], LiveServer], backend: str
+) -> None:
+    server = serve(push_app(backend))
     connected(page, server)
     page.click("#thread")
     expect(page.locator("#from-thread")).to_have_text("49", timeout=15_000)

@@ -39,6 +39,7 @@ def readme_block(section: str, index: int = 0) -> Block:
 
 
 SOCKETIO = readme_block("Quick start: Socket.IO")
+SOCKETIO_ASGI = readme_block("On Dash's FastAPI and Quart backends")
 PUSHING = readme_block("Pushing props")
 EVENT_CALLBACK = readme_block("Quick start: event callbacks")
 FASTAPI = readme_block("`@event_callback` parameters", 0)
@@ -50,7 +51,8 @@ def test_every_python_block_of_the_readme_is_run() -> None:
     every = [b.key for b in python_blocks()]
     assert len(every) == len(set(every))
     assert set(every) == RUN, f"README blocks without a test here: {set(every) - RUN}"
-    assert all(b.language == "python" for b in (SOCKETIO, EVENT_CALLBACK, FASTAPI, QUART, TESTING))
+    complete = (SOCKETIO, SOCKETIO_ASGI, EVENT_CALLBACK, FASTAPI, QUART, TESTING)
+    assert all(b.language == "python" for b in complete)
     assert PUSHING.language == "py"
 
 
@@ -205,14 +207,19 @@ def test_the_testing_lines_pass_against_the_quick_start(
     assert names["updates"], "run_event_callback gave no updates"
 
 
-@pytest.fixture
-def uvicorn_app(tmp_path: Path) -> Iterator[str]:
-    """The FastAPI block as the file app.py, served by `uvicorn app:server` from its folder."""
-    (tmp_path / "app.py").write_text(FASTAPI.code)
+def under_uvicorn(code: Block, folder: Path) -> Iterator[str]:
+    """A block as the file app.py, served by `uvicorn app:server` from its folder: its URL."""
+    (folder / "app.py").write_text(code.code)
     command = [sys.executable, "-m", "uvicorn", "app:server", "--host", "127.0.0.1"]
     command += ["--log-level", "warning", "--port", "{port}"]
-    with ServerProcess(command, cwd=tmp_path).start() as server:
+    with ServerProcess(command, cwd=folder).start() as server:
         yield server.url
+
+
+@pytest.fixture
+def uvicorn_app(tmp_path: Path) -> Iterator[str]:
+    """The FastAPI block, served as the README says."""
+    yield from under_uvicorn(FASTAPI, tmp_path)
 
 
 @needs_fastapi
@@ -241,3 +248,22 @@ def test_the_quart_example_streams_200_tokens_under_hypercorn(
     page.click("#go")
     tokens = "".join(f"token {i} " for i in range(200))
     expect(page.locator("#out")).to_have_text(tokens, timeout=60_000)
+
+
+@pytest.fixture
+def uvicorn_socketio_app(tmp_path: Path) -> Iterator[str]:
+    """The Socket.IO block for ASGI backends, served as the README says."""
+    yield from under_uvicorn(SOCKETIO_ASGI, tmp_path)
+
+
+@needs_fastapi
+def test_the_asgi_socketio_example_pushes_word_by_word_under_uvicorn(
+    page: Page, uvicorn_socketio_app: str
+) -> None:
+    page.goto(uvicorn_socketio_app)
+    connected(page)
+    record_texts(page, "#answer")
+    page.click("#ask")
+    expect(page.locator("#answer")).to_have_text("streamed word by word ", timeout=15_000)
+    expect(page.locator("#ask")).to_have_text("Ask again")
+    assert_grew(page)

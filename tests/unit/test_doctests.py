@@ -20,6 +20,7 @@ NEEDS = {
     "dash_live.transports.fastapi": "starlette",
     "dash_live.transports.body_limit": "starlette",
     "dash_live.transports.quart": "quart",
+    "dash_live.push.asgi_server": "fastapi",
 }
 
 
@@ -44,6 +45,9 @@ WITH_EXAMPLES = {
     "dash_live.push.props",
     "dash_live.core.serialize",
     "dash_live.push.server",
+    "dash_live.push.asgi_server",
+    "dash_live.push.encode",
+    "dash_live.push.names",
     "dash_live.core.sse",
     "dash_live.core.stream_props",
     "dash_live.testing",
