@@ -103,7 +103,7 @@ def broadcast() -> dict[str, Any]:
 def info() -> dict[str, Any]:
     return {
         "pid": os.getpid(),
-        "async_mode": socketio.async_mode,
+        "async_mode": getattr(socketio, "async_mode", "asyncio"),
         "gevent_patched": _gevent_patched(),
         "open_streams": live_streams.count(),
         "transport": flask.current_app.config["DASH_LIVE_TRANSPORT"],

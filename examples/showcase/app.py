@@ -115,6 +115,7 @@ def create_app(
     """
     app = dash.Dash(__name__, title="dash-live showcase")
     socketio = attach_socketio(app)
+    assert isinstance(socketio, LiveSocketIO)  # the showcase runs on Flask
     app.layout = _layout()
     status.register(app)
     notify.register(app)

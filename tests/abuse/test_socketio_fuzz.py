@@ -27,7 +27,7 @@ import websocket
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dash_live import LiveSocketIO, attach_socketio
+from dash_live import LiveSocketIO
 from dash_live.callbacks.streams import cancelled_stream, live_streams
 from dash_live.push.rooms import AUTH_KEY, ROOMS_EVENT, TAB_KEY, RoomSigner, tab_of
 from dash_live.transports.socketio import CANCEL_EVENT, FRAME_EVENT, START_EVENT
@@ -48,6 +48,7 @@ from tests.abuse.strategies import (
     wait_until,
 )
 from tests.conftest import LiveServer
+from tests.typed import attach_flask_socketio
 
 EXAMPLES = 100
 Args = tuple[Any, ...]
@@ -68,7 +69,7 @@ def rig() -> Iterator[Rig]:
     app = dash.Dash(__name__)
     app.layout = layout()
     app.server.secret_key = "abuse-suite"
-    live_socketio = attach_socketio(app)
+    live_socketio = attach_flask_socketio(app)
     notes: queue.Queue[Any] = queue.Queue()
 
     @live_socketio.on("chat")

@@ -30,7 +30,6 @@ from dash_live import (
     LiveSocketIO,
     PayloadTooLargeError,
     append,
-    attach_socketio,
     join_room,
     merge,
     push_props,
@@ -38,6 +37,7 @@ from dash_live import (
 from dash_live.core.updates import UPDATE_EVENT
 from dash_live.push.rooms import ROOMS_EVENT
 from tests.conftest import LiveServer
+from tests.typed import attach_flask_socketio
 
 Serve = Callable[[object], LiveServer]
 Batch = list[list[Any]]
@@ -63,7 +63,7 @@ def new_app(**dash_options: Any) -> tuple[dash.Dash, LiveSocketIO]:
         flask.session["user_id"] = name
         return "logged in"
 
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
 
     @socketio.on("chat")
     def chat(data: Any) -> Any:
@@ -530,7 +530,7 @@ def test_invalid_names_and_oversize_pushes_are_refused_before_anything_is_sent(
     serve: Serve, connections: Connections
 ) -> None:
     app, _ = new_app()
-    socketio = attach_socketio(app, max_payload_bytes=1000)
+    socketio = attach_flask_socketio(app, max_payload_bytes=1000)
     server = serve(app)
     client = connections.ordered(server.url, "websocket")
 
@@ -819,7 +819,7 @@ def test_only_the_same_origin_is_accepted_by_default(serve: Serve, transport: st
 def test_allowed_origins_can_be_widened(serve: Serve) -> None:
     app = dash.Dash(__name__)
     app.layout = html.Div()
-    attach_socketio(app, cors_allowed_origins=["http://trusted.example"])
+    attach_flask_socketio(app, cors_allowed_origins=["http://trusted.example"])
     server = serve(app)
 
     for transport, accepted in [("websocket", 101), ("polling", 200)]:

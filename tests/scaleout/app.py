@@ -21,14 +21,15 @@ import flask
 from dash import html
 
 import dash_live
-from dash_live import DashSocketIO, attach_socketio
+from dash_live import DashSocketIO
+from tests.typed import attach_flask_socketio
 
 
 def create_app() -> tuple[dash.Dash, dash_live.LiveSocketIO]:
     app = dash.Dash(__name__)
     # One secret for every worker: a room token signed by one is honoured by the others.
     app.server.secret_key = os.environ.get("APP_SECRET_KEY")
-    socketio = attach_socketio(app)  # the Redis URL comes from DASH_LIVE_REDIS_URL
+    socketio = attach_flask_socketio(app)  # the Redis URL comes from DASH_LIVE_REDIS_URL
     app.layout = html.Div([DashSocketIO(id="socket"), html.Div(id="progress")])
 
     @app.server.route("/login/<name>")

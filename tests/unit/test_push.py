@@ -19,7 +19,6 @@ from dash_live import (
     PayloadError,
     TargetError,
     append,
-    attach_socketio,
     join_room,
     leave_room,
     merge,
@@ -27,6 +26,7 @@ from dash_live import (
 )
 from dash_live.core.updates import UPDATE_EVENT
 from dash_live.push.rooms import ROOMS_EVENT
+from tests.typed import attach_flask_socketio
 
 Client = Any  # flask_socketio.test_client.SocketIOTestClient (untyped)
 
@@ -41,7 +41,7 @@ def app() -> dash.Dash:
 
 @pytest.fixture
 def socketio(app: dash.Dash) -> LiveSocketIO:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
 
     @socketio.on("whoami")
     def whoami() -> str:
@@ -256,8 +256,8 @@ def test_push_to_an_unknown_room_reaches_nobody(app: dash.Dash, socketio: LiveSo
 def test_push_through_an_explicit_server(app: dash.Dash) -> None:
     other = dash.Dash("other")
     other.layout = html.Div()
-    mine = attach_socketio(app)
-    attach_socketio(other)  # becomes current_socketio()
+    mine = attach_flask_socketio(app)
+    attach_flask_socketio(other)  # becomes current_socketio()
     client = mine.test_client(app.server)
     push_props("a", {"children": 1}, broadcast=True, socketio=mine)
     assert len(client.get_received()) == 1
@@ -388,7 +388,7 @@ def test_the_token_lifetime_setting_is_checked() -> None:
     app = dash.Dash(__name__)
     app.server.config["DASH_LIVE_ROOM_TOKEN_MAX_AGE"] = "1 day"
     with pytest.raises(ValueError, match="DASH_LIVE_ROOM_TOKEN_MAX_AGE must be a positive"):
-        attach_socketio(app)
+        attach_flask_socketio(app)
 
 
 def test_reserved_rooms_cannot_be_joined(socketio: LiveSocketIO) -> None:

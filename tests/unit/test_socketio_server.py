@@ -34,6 +34,7 @@ from dash_live.push.server import (
     reset,
     validate_event_name,
 )
+from tests.typed import attach_flask_socketio
 
 Client = Any  # flask_socketio.test_client.SocketIOTestClient (untyped)
 
@@ -88,7 +89,7 @@ def rooms_of(client: Client) -> list[str]:
 
 def test_attach_returns_a_live_socketio_and_remembers_it(app: dash.Dash) -> None:
     assert current_socketio() is None
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     assert isinstance(socketio, LiveSocketIO)
     assert isinstance(socketio, flask_socketio.SocketIO)
     assert current_socketio() is socketio
@@ -96,14 +97,14 @@ def test_attach_returns_a_live_socketio_and_remembers_it(app: dash.Dash) -> None
 
 
 def test_attach_accepts_the_flask_server() -> None:
-    socketio = attach_socketio(flask.Flask(__name__))
+    socketio = attach_flask_socketio(flask.Flask(__name__))
     assert current_socketio() is socketio
 
 
 @pytest.mark.parametrize("bad", [None, "app", object()])
 def test_attach_refuses_other_objects_naming_them(bad: object) -> None:
     with pytest.raises(TypeError, match="needs a Dash app or a Flask app") as info:
-        attach_socketio(bad)
+        attach_flask_socketio(bad)
     assert repr(bad) in str(info.value)
 
 
@@ -115,7 +116,7 @@ def test_max_payload_bytes_must_be_positive_int(app: dash.Dash, bad: object) -> 
 
 
 def test_reset_forgets_the_server(app: dash.Dash) -> None:
-    attach_socketio(app)
+    attach_flask_socketio(app)
     reset()
     assert current_socketio() is None
     with pytest.raises(NotAttachedError, match=r"call dash_live\.attach_socketio\(app\) first"):
@@ -140,35 +141,35 @@ def polling_handshake(app: dash.Dash, path: str, origin: str | None = None) -> A
 )
 def test_endpoint_lives_under_routes_pathname_prefix(options: dict[str, str], path: str) -> None:
     app = make_app(**options)
-    attach_socketio(app)
+    attach_flask_socketio(app)
     response = polling_handshake(app, path)
     assert response.status_code == 200
     assert response.get_data(as_text=True).startswith('0{"sid":')
 
 
 def test_explicit_path_wins(app: dash.Dash) -> None:
-    attach_socketio(app, path="/ws/")
+    attach_flask_socketio(app, path="/ws/")
     assert polling_handshake(app, "/ws/").status_code == 200
 
 
 def test_cross_origin_connections_are_refused_by_default(app: dash.Dash) -> None:
-    attach_socketio(app)
+    attach_flask_socketio(app)
     assert polling_handshake(app, "/socket.io/", origin="http://localhost").status_code == 200
     assert polling_handshake(app, "/socket.io/", origin="http://evil.example").status_code == 400
 
 
 def test_cors_allowed_origins_is_passed_through(app: dash.Dash) -> None:
-    attach_socketio(app, cors_allowed_origins=["http://trusted.example"])
+    attach_flask_socketio(app, cors_allowed_origins=["http://trusted.example"])
     assert polling_handshake(app, "/socket.io/", origin="http://trusted.example").status_code == 200
 
 
 def test_async_mode_is_threading_in_an_unpatched_process(app: dash.Dash) -> None:
     # gevent is importable here; Flask-SocketIO alone would pick it.
-    assert attach_socketio(app).async_mode == "threading"
+    assert attach_flask_socketio(app).async_mode == "threading"
 
 
 def test_async_mode_can_be_chosen(app: dash.Dash) -> None:
-    assert attach_socketio(app, async_mode="threading").async_mode == "threading"
+    assert attach_flask_socketio(app, async_mode="threading").async_mode == "threading"
 
 
 def test_async_mode_is_gevent_in_a_gevent_patched_process() -> None:
@@ -221,7 +222,7 @@ def test_event_name_with_trailing_newline_is_refused() -> None:
 
 
 def test_emit_with_invalid_name_raises_and_sends_nothing(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     client = socketio.test_client(app.server)
     with pytest.raises(InvalidEventNameError, match=r"'chat\.message'"):
         socketio.emit("chat.message", "hi")
@@ -231,7 +232,7 @@ def test_emit_with_invalid_name_raises_and_sends_nothing(app: dash.Dash) -> None
 
 
 def test_emit_inside_a_handler_is_checked_too(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     seen: list[str] = []
 
     @socketio.on("ask")
@@ -250,7 +251,7 @@ def test_emit_inside_a_handler_is_checked_too(app: dash.Dash) -> None:
 
 
 def test_on_registers_inbound_handlers(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     received: list[Any] = []
 
     @socketio.on("chat")
@@ -263,7 +264,7 @@ def test_on_registers_inbound_handlers(app: dash.Dash) -> None:
 
 
 def test_send_still_works(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     client = socketio.test_client(app.server)
     socketio.send("hello")
     assert client.get_received() == [{"name": "message", "args": "hello", "namespace": "/"}]
@@ -273,7 +274,7 @@ def test_send_still_works(app: dash.Dash) -> None:
 
 
 def test_emit_encodes_as_dash(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     client = socketio.test_client(app.server)
     socketio.emit("note", {"b": html.B("hi", id="b"), "values": [float("nan"), 1]})
     [message] = client.get_received()
@@ -291,7 +292,7 @@ def test_emit_encodes_as_dash(app: dash.Dash) -> None:
 
 
 def test_emit_of_unencodable_value_raises_at_call_site(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     client = socketio.test_client(app.server)
     with pytest.raises(PayloadError, match="Object of type object"):
         socketio.emit("note", {"x": object()})
@@ -299,7 +300,7 @@ def test_emit_of_unencodable_value_raises_at_call_site(app: dash.Dash) -> None:
 
 
 def test_emit_of_bytes_passes_untouched(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     client = socketio.test_client(app.server)
     socketio.emit("blob", {"data": b"\x00\x01"})
     assert client.get_received() == [
@@ -308,14 +309,14 @@ def test_emit_of_bytes_passes_untouched(app: dash.Dash) -> None:
 
 
 def test_raw_json_is_sent_verbatim(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     client = socketio.test_client(app.server)
     socketio.emit("note", RawJSON('{"pre":[1,2]}'))
     assert client.get_received()[0]["args"] == [{"pre": [1, 2]}]
 
 
 def test_oversize_emit_raises_and_sends_nothing(app: dash.Dash) -> None:
-    socketio = attach_socketio(app, max_payload_bytes=100)
+    socketio = attach_flask_socketio(app, max_payload_bytes=100)
     client = socketio.test_client(app.server)
     socketio.emit("note", "x" * 90)  # 92 bytes encoded: under the limit
     assert len(client.get_received()) == 1
@@ -325,7 +326,7 @@ def test_oversize_emit_raises_and_sends_nothing(app: dash.Dash) -> None:
 
 
 def test_oversize_push_raises_and_sends_nothing(app: dash.Dash) -> None:
-    socketio = attach_socketio(app, max_payload_bytes=100)
+    socketio = attach_flask_socketio(app, max_payload_bytes=100)
     client = socketio.test_client(app.server)
     with pytest.raises(PayloadTooLargeError, match="the update of 'big'") as info:
         push_props("big", {"children": "x" * 200}, broadcast=True)
@@ -334,7 +335,7 @@ def test_oversize_push_raises_and_sends_nothing(app: dash.Dash) -> None:
 
 
 def test_oversize_binary_emit_is_refused(app: dash.Dash) -> None:
-    socketio = attach_socketio(app, max_payload_bytes=100)
+    socketio = attach_flask_socketio(app, max_payload_bytes=100)
     client = socketio.test_client(app.server)
     with pytest.raises(PayloadTooLargeError):
         socketio.emit("blob", b"x" * 1000)
@@ -345,7 +346,7 @@ def test_oversize_binary_emit_is_refused(app: dash.Dash) -> None:
 
 
 def test_session_user_joins_the_user_room(app: dash.Dash) -> None:
-    socketio = with_probes(attach_socketio(app))
+    socketio = with_probes(attach_flask_socketio(app))
     alice = socketio.test_client(app.server, flask_test_client=logged_in(app, "alice"))
     anonymous = socketio.test_client(app.server)
     assert user_room("alice") == "dash-live:user:alice"
@@ -354,14 +355,14 @@ def test_session_user_joins_the_user_room(app: dash.Dash) -> None:
 
 
 def test_numeric_session_user(app: dash.Dash) -> None:
-    socketio = with_probes(attach_socketio(app))
+    socketio = with_probes(attach_flask_socketio(app))
     client = socketio.test_client(app.server, flask_test_client=logged_in(app, 42))
     assert "dash-live:user:42" in rooms_of(client)
 
 
 def test_a_basic_auth_header_alone_joins_no_user_room(app: dash.Dash) -> None:
     # Issue 12, defect 1: anyone can send "bob:<any password>"; nothing checked it.
-    socketio = with_probes(attach_socketio(app))
+    socketio = with_probes(attach_flask_socketio(app))
     client = socketio.test_client(app.server, headers=basic_auth("bob"))
     assert client.is_connected()
     assert not [room for room in rooms_of(client) if room.startswith("dash-live:user:")]
@@ -369,7 +370,7 @@ def test_a_basic_auth_header_alone_joins_no_user_room(app: dash.Dash) -> None:
 
 def test_a_user_dash_auth_verified_joins_the_user_room(app: dash.Dash) -> None:
     dash_auth.BasicAuth(app, {"bob": "secret"})
-    socketio = with_probes(attach_socketio(app))
+    socketio = with_probes(attach_flask_socketio(app))
     # The browser sends its credentials with the handshake too; dash-auth's hook checks them.
     client = socketio.test_client(app.server, headers=basic_auth("bob"))
     assert "dash-live:user:bob" in rooms_of(client)
@@ -377,7 +378,7 @@ def test_a_user_dash_auth_verified_joins_the_user_room(app: dash.Dash) -> None:
 
 def test_dash_auth_refuses_a_socket_as_it_refuses_a_page(app: dash.Dash) -> None:
     dash_auth.BasicAuth(app, {"bob": "right"})
-    socketio = with_probes(attach_socketio(app))
+    socketio = with_probes(attach_flask_socketio(app))
     assert app.server.test_client().get("/", headers=basic_auth("bob")).status_code == 401
     assert not socketio.test_client(app.server, headers=basic_auth("bob")).is_connected()
     assert not socketio.test_client(app.server).is_connected()
@@ -385,7 +386,7 @@ def test_dash_auth_refuses_a_socket_as_it_refuses_a_page(app: dash.Dash) -> None
 
 def test_without_request_hooks_a_claimed_name_still_names_nobody(app: dash.Dash) -> None:
     dash_auth.BasicAuth(app, {"bob": "right"})
-    socketio = with_probes(attach_socketio(app, request_hooks=False))
+    socketio = with_probes(attach_flask_socketio(app, request_hooks=False))
     client = socketio.test_client(app.server, headers=basic_auth("bob"))  # "bob:secret"
     assert client.is_connected()  # the app said it authenticates sockets itself
     assert not [room for room in rooms_of(client) if room.startswith("dash-live:user:")]
@@ -409,20 +410,22 @@ def test_session_user_prefers_the_app_login_then_dash_auth(app: dash.Dash) -> No
 
 
 def test_custom_identify(app: dash.Dash) -> None:
-    socketio = with_probes(attach_socketio(app, identify=lambda: flask.request.args.get("team")))
+    socketio = with_probes(
+        attach_flask_socketio(app, identify=lambda: flask.request.args.get("team"))
+    )
     client = socketio.test_client(app.server, query_string="team=red")
     assert "dash-live:user:red" in rooms_of(client)
 
 
 def test_identify_none_keeps_connections_anonymous(app: dash.Dash) -> None:
-    socketio = with_probes(attach_socketio(app, identify=None))
+    socketio = with_probes(attach_flask_socketio(app, identify=None))
     client = socketio.test_client(app.server, flask_test_client=logged_in(app, "alice"))
     assert client.is_connected()
     assert not any(room.startswith("dash-live:user:") for room in rooms_of(client))
 
 
 def test_connect_handler_runs_after_joining_the_user_room(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     seen: list[Any] = []
 
     @socketio.on("connect")
@@ -436,7 +439,7 @@ def test_connect_handler_runs_after_joining_the_user_room(app: dash.Dash) -> Non
 
 
 def test_connect_handler_without_arguments(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     calls: list[str] = []
 
     @socketio.on("connect")
@@ -449,7 +452,7 @@ def test_connect_handler_without_arguments(app: dash.Dash) -> None:
 
 
 def test_connect_handler_can_refuse_the_connection(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
 
     @socketio.on("connect")
     def connect() -> bool:
@@ -460,7 +463,7 @@ def test_connect_handler_can_refuse_the_connection(app: dash.Dash) -> None:
 
 
 def test_connect_handler_decorator_returns_the_handler(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
 
     def connect() -> None:
         pass
@@ -481,7 +484,7 @@ def participants(socketio: LiveSocketIO, room: str) -> int:
 
 
 def test_every_tab_of_a_user_joins_and_a_closed_tab_leaves(app: dash.Dash) -> None:
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     first = socketio.test_client(app.server, flask_test_client=logged_in(app, "alice"))
     second = socketio.test_client(app.server, flask_test_client=logged_in(app, "alice"))
     assert participants(socketio, user_room("alice")) == 2

@@ -29,13 +29,13 @@ from dash_live import (
     DashSocketIO,
     LiveSocketIO,
     append,
-    attach_socketio,
     event_callback,
     push_props,
     stream_props,
 )
 from dash_live.callbacks.deadlines import deadlines
 from dash_live.callbacks.streams import live_streams
+from tests.typed import attach_flask_socketio
 
 #: Updates the event callback yields before it ends.
 COUNT = 20
@@ -110,7 +110,7 @@ def create_app() -> tuple[dash.Dash, LiveSocketIO]:
         app.server.config["DASH_LIVE_MAX_STREAMS_PER_CLIENT"] = int(
             os.environ["DEPLOYED_MAX_STREAMS"]
         )
-    socketio = attach_socketio(app)
+    socketio = attach_flask_socketio(app)
     app.layout = html.Div(
         [
             DashSocketIO(id="socket"),
