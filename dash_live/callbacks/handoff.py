@@ -196,6 +196,13 @@ class QueueHandoff(Handoff[T]):
                     if _may_wait(timeout)
                     else self._queue.get_nowait()
                 )
+        if not self.closed:
+            # Nothing is spilled before close(): no lock on the hot path (once per frame).
+            while True:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    return items
         with self._lock:
             # Spilled items are older than what is still queued, newer than what was got.
             items.extend(self._spilled)

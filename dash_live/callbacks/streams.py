@@ -26,7 +26,7 @@ from .._compat import (
     inputs_to_dict,
     inputs_to_vals,
 )
-from ..core.frames import Frame
+from ..core.frames import Frame, Updates
 from ..core.session import StreamSession
 from .deadlines import deadlines
 from .decorator import EventCallback
@@ -297,8 +297,16 @@ def run_frames(session: StreamSession, runner: StreamRunner) -> Iterator[list[Fr
     try:
         while not session.over:
             wait = 0.0 if session.pending else session.wait(time.monotonic())
-            session.feed(runner.items.take(timeout=wait))
-            out = session.frames(time.monotonic())
+            items = runner.items.take(timeout=wait)
+            now = time.monotonic()
+            if len(items) == 1 and type(items[0]) is tuple:
+                # The hot path: one yield came while the page kept up; it goes out as it is.
+                batch = session.batch_now(items[0], now)
+                if batch is not None:
+                    yield [Updates(batch)]
+                    continue
+            session.feed(items)
+            out = session.frames(now)
             if out:
                 yield out
     finally:

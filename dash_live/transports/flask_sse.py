@@ -57,7 +57,7 @@ def _respond(
         # Headers go out at once, so the browser knows the stream started.
         yield KEEP_ALIVE
         for group in run_frames(session, runner):
-            yield "".join(sse_text(frame) for frame in group)
+            yield sse_text(group[0]) if len(group) == 1 else "".join(map(sse_text, group))
     finally:
         # Also when the client vanished: the write raised and the server closed this iterator.
         runner.cancel()
