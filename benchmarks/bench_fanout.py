@@ -10,7 +10,9 @@ reached its handler. Latency = receipt time - stamp (one machine, one wall clock
 - reference: plain ``flask_socketio.SocketIO.emit("fan-out", stamp)`` (dash-socketio's server
   side), in a Flask app without dash-live.
 
-Both under ``gunicorn -k gevent -w 1`` and ``gunicorn -k gthread -w 1``. The 1,000 clients share
+Both under ``gunicorn -k gevent -w 1`` and ``gunicorn -k gthread -w 1``; and on Dash's FastAPI
+backend (python-socketio's asyncio server, mounted by ``attach_socketio``) against plain
+python-socketio ASGI, both under uvicorn. The 1,000 clients share
 one asyncio process: the last one's handler runs after the other 999 have run, so the client's
 own per-message cost is inside the figures (the same for both servers).
 
@@ -32,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.load_generator import LoadClient
 from benchmarks.machine import load_average, machine_facts, raise_fd_limit, rss_bytes
 from benchmarks.measure import median, percentile
-from benchmarks.serving import gunicorn_argv, serve
+from benchmarks.serving import gunicorn_argv, serve, uvicorn_argv
 
 PACKAGES = [
     "dash",
@@ -44,6 +46,8 @@ PACKAGES = [
     "simple-websocket",
     "gunicorn",
     "gevent",
+    "fastapi",
+    "uvicorn",
     "aiohttp",
 ]
 TARGET_MS = 100.0
@@ -82,6 +86,18 @@ TARGETS = [
         "gthread",
         "fan-out",
     ),
+    Target(
+        "dash-live push_props, FastAPI uvicorn",
+        "benchmarks.apps.live_fastapi_socketio_app:server",
+        "uvicorn",
+        "dash-live:update",
+    ),
+    Target(
+        "plain python-socketio ASGI, uvicorn",
+        "benchmarks.apps.plain_asgi_socketio_app:app",
+        "uvicorn",
+        "fan-out",
+    ),
 ]
 
 
@@ -105,10 +121,12 @@ class Result:
 
 def measure(target: Target, clients: int, runs: int) -> Result:
     result = Result(target)
-    server, info = serve(
-        f"s5 {target.name} {clients}",
-        gunicorn_argv(target.app, target.worker, threads=clients + 64),
+    argv = (
+        uvicorn_argv(target.app)
+        if target.worker == "uvicorn"
+        else gunicorn_argv(target.app, target.worker, threads=clients + 64)
     )
+    server, info = serve(f"s5 {target.name} {clients}", argv)
     pid = int(info["pid"])
     client = LoadClient(
         {"mode": "fanout", "port": server.port, "clients": clients, "event": target.event}
@@ -171,12 +189,13 @@ def main() -> None:
             f"{r.target.name:36} {r.stat(50):7.1f} {r.stat(99):7.1f} {r.stat(None):7.1f} {lost:5} "
             f"{r.connect_seconds:7.1f}s {r.rss_per_socket / 1024:8.1f}KiB"
         )
-    for worker in ("gevent", "gthread"):
+    for worker in ("gevent", "gthread", "uvicorn"):
         pair = [r for r in results if r.target.worker == worker and r.runs]
         if len(pair) == 2:
             live, plain = pair
+            reference = "python-socketio" if worker == "uvicorn" else "Flask-SocketIO"
             print(
-                f"{worker}: dash-live / plain Flask-SocketIO, time until all have it: "
+                f"{worker}: dash-live / plain {reference}, time until all have it: "
                 f"{live.stat(None) / plain.stat(None):.2f}x; target max < {TARGET_MS:.0f} ms: "
                 f"dash-live {'met' if live.stat(None) < TARGET_MS else 'MISSED'}, "
                 f"plain {'met' if plain.stat(None) < TARGET_MS else 'MISSED'}"

@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -36,6 +37,7 @@ import dash
 import socketio
 
 from .._compat import backend_name
+from ..callbacks.settings import server_config
 from ..core.exceptions import InvalidEventNameError, PayloadTooLargeError
 from ..core.serialize import RawJSON, SocketJSON
 from ..core.updates import UPDATE_EVENT, Update, encode_batch
@@ -50,6 +52,11 @@ logger = logging.getLogger("dash_live")
 #: Given the handshake's environ (python-socketio's: the ASGI scope is ``environ["asgi.scope"]``),
 #: returns the verified user id whose room the connection joins, or None.
 AsyncIdentify = Callable[[dict[str, Any]], Any]
+#: Where an app without Flask's ``secret_key`` (FastAPI) keeps the key that signs room tokens:
+#: its ``app.server.state`` or the environment. The same in every worker.
+SECRET_SETTING = "DASH_LIVE_SECRET_KEY"
+#: What an emit returns: on the server's loop, the task that sends it; elsewhere None (sent).
+Sent = asyncio.Task[Any] | None
 Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
@@ -71,6 +78,7 @@ class LiveAsyncSocketIO:
         *,
         identify: AsyncIdentify | None = None,
         max_payload_bytes: int,
+        redis_url: str | None = None,
         **options: Any,
     ) -> None:
         if not isinstance(max_payload_bytes, int) or max_payload_bytes <= 0:
@@ -87,9 +95,15 @@ class LiveAsyncSocketIO:
         # The loop that serves the app, known from its first request (or lifespan event).
         self.loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        # A random key of the process: FastAPI and Quart apps have no secret_key of Flask's.
-        secret = getattr(app.server, "secret_key", None)
-        self.room_signer = rooms.RoomSigner(secret if isinstance(secret, (str, bytes)) else None)
+        # Quart has Flask's secret_key; a FastAPI app has none: DASH_LIVE_SECRET_KEY in its
+        # state or the environment, else a random key of the process.
+        config = server_config(app.server)
+        secret = (
+            getattr(app.server, "secret_key", None)
+            or config.get(SECRET_SETTING)
+            or os.environ.get(SECRET_SETTING)
+        )
+        self.room_signer = rooms.app_signer(secret, config, redis_url)
         self._holders: dict[str, str] = {}  # sid -> who holds its room tokens (rooms.py)
         self.server.on("connect", self._connect)
         self.server.on("disconnect", self._disconnect)
@@ -148,7 +162,14 @@ class LiveAsyncSocketIO:
         if holder is None:
             return
         self._holders[sid] = holder
-        for room in self.room_signer.rooms_in(auth, holder):
+        signer = self.room_signer
+        # With shared revocations the check asks Redis: in a thread, not on the loop.
+        held = (
+            await asyncio.to_thread(signer.rooms_in, auth, holder)
+            if signer.shared is not None
+            else signer.rooms_in(auth, holder)
+        )
+        for room in held:
             await self.server.enter_room(sid, room)
             change = {"join": room, "token": self.room_signer.token(room, holder)}
             await self.server.emit(rooms.ROOMS_EVENT, change, to=sid)
@@ -159,20 +180,25 @@ class LiveAsyncSocketIO:
 
     # Emitting, from anywhere ------------------------------------------------------------------
 
-    def emit(self, event: str, *args: Any, **kwargs: Any) -> None:
+    def emit(self, event: str, *args: Any, **kwargs: Any) -> Sent:
         """Emit an event, as python-socketio's ``emit`` (``to=``, ``room=``, ``skip_sid=``,
         ``namespace=``), callable from any thread or coroutine; the name and payload are
-        checked and encoded here, raising at the call site."""
+        checked and encoded here, raising at the call site.
+
+        From a thread it returns once the server took the message (a Redis publish that
+        failed raises :class:`~dash_live.core.exceptions.MessageQueueError` here). On the
+        server's loop it returns the task that sends it: await it to learn of a failure (one
+        nobody awaits is logged)."""
         validate_event_name(event)
         encoded = [encode_arg(arg, f"the payload of event {event!r}", self) for arg in args]
         data: Any = encoded[0] if len(encoded) == 1 else tuple(encoded) if encoded else None
-        self.run(self.server.emit(event, data, **kwargs))
+        return self.run(self.server.emit(event, data, **kwargs))
 
-    def emit_updates(self, updates: list[Update], **kwargs: Any) -> None:
+    def emit_updates(self, updates: list[Update], **kwargs: Any) -> Sent:
         """Send prop updates to DashSocketIO components (see :func:`dash_live.push_props`)."""
         text = encode_batch(updates)
         self.check_size(len(text), f"the update of {updates[0].id!r}")
-        self.run(self.server.emit(UPDATE_EVENT, RawJSON(text), **kwargs))
+        return self.run(self.server.emit(UPDATE_EVENT, RawJSON(text), **kwargs))
 
     def emit_reserved(self, event: str, data: Any, *, to: str, namespace: str = "/") -> None:
         """One of dash-live's own events (``dash-live:rooms``), unchecked."""
@@ -191,28 +217,48 @@ class LiveAsyncSocketIO:
                 "(raise it with attach_socketio(..., max_payload_bytes=N))"
             )
 
-    def run(self, coroutine: Coroutine[Any, Any, Any]) -> None:
-        """Run one of the server's coroutines on its loop, from wherever the caller is."""
+    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Sent:
+        """Run one of the server's coroutines on its loop, from wherever the caller is: from
+        another thread, wait for it (its error raises here); on the loop, start it as a task
+        (tasks start in call order, so one tab's messages keep theirs) and return the task."""
         loop = self.loop
         if loop is None or loop.is_closed():
             coroutine.close()  # the app serves no request yet: no connection to reach
-            return
+            return None
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is loop:
-            # On the loop: a task, so the caller need not await; tasks start in call order.
             task = loop.create_task(coroutine)
-            self._tasks.add(task)
+            self._tasks.add(task)  # held until done: the loop keeps only a weak reference
             task.add_done_callback(self._task_done)
-            return
+            return task
         asyncio.run_coroutine_threadsafe(coroutine, loop).result()
+        return None
+
+    async def close(self) -> None:
+        """Let go of Redis at the server's shutdown: the listener task and its connections (a
+        process that goes on, as a test's, would otherwise leave them open)."""
+        manager = self.server.manager
+        listener = getattr(manager, "thread", None)
+        if isinstance(listener, asyncio.Task):
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+        for name in ("pubsub", "redis"):
+            client = getattr(manager, name, None)
+            if client is not None and hasattr(client, "aclose"):
+                await client.aclose()
+        shared = self.room_signer.shared
+        if shared is not None and hasattr(shared, "client"):
+            shared.client.close()
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            logger.error("a Socket.IO emit failed", exc_info=task.exception())
+        if task.cancelled() or task.exception() is None:
+            return
+        # Awaited or not, the failure is logged: a push nobody awaited must not vanish.
+        logger.error("a Socket.IO emit failed: %s", task.exception())
 
 
 async def _call(handler: Callable[..., Any], *args: Any) -> Any:
@@ -241,6 +287,17 @@ class _Mount:
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if self.live.loop is None:
             self.live.loop = asyncio.get_running_loop()
+        if scope["type"] == "lifespan":
+            live = self.live
+
+            async def receive_lifespan() -> Any:
+                message = await receive()
+                if message.get("type") == "lifespan.shutdown":
+                    await live.close()
+                return message
+
+            await self.app(scope, receive_lifespan, send)
+            return
         path = scope.get("path", "")
         if scope["type"] in ("http", "websocket") and (path + "/").startswith(self.prefix):
             await self.live.socket_app(scope, receive, send)

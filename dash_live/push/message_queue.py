@@ -16,15 +16,23 @@ log the failure and drop the message; the error says whether this process's own 
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
-from typing import Any, NoReturn
+from typing import Any
 
 import socketio
 
 from ..core.exceptions import MessageQueueError
 
-__all__ = ["CHANNEL", "REDIS_URL_SETTING", "LiveRedisManager", "redis_url_from"]
+__all__ = [
+    "CHANNEL",
+    "REDIS_URL_SETTING",
+    "LiveAsyncRedisManager",
+    "LiveRedisManager",
+    "publish_error",
+    "redis_url_from",
+]
 
 #: The Flask setting and environment variable holding the Redis URL.
 REDIS_URL_SETTING = "DASH_LIVE_REDIS_URL"
@@ -71,32 +79,59 @@ class LiveRedisManager(socketio.RedisManager):  # type: ignore[misc]
         # number of processes subscribed to the channel that Redis handed the message to.
         receivers = super()._publish(data)
         if receivers is None or receivers == 0:
-            self._refuse(data, receivers)
+            raise publish_error(self, data, receivers)
         return receivers
 
-    def _refuse(self, data: Any, receivers: int | None) -> NoReturn:
-        """Raise the error of a publish that did not reach every process (None: Redis refused
-        it; 0: no process was subscribed), saying who did get the message."""
-        # A server process has already delivered an emit to its own clients (python-socketio's
-        # PubSubManager.emit handles it here before publishing); a write-only emitter has none.
-        local = not self.write_only and isinstance(data, dict) and data.get("method") == "emit"
-        here = (
-            "It reached the clients connected to this process, not those of other processes: "
-            "do not retry it here (they would get it twice)."
-            if local
-            else "Nobody received it."
-        )
-        if receivers is None:
-            raise MessageQueueError(
-                f"could not publish to the Redis message queue at {self.redis_url!r}: "
-                f"is redis-server running and reachable? {here}",
-                delivered_locally=local,
-            )
-        # Redis took the message but no process listens: after a Redis restart the servers
-        # subscribe again within seconds; meanwhile a push reported as sent would be lost.
-        raise MessageQueueError(
-            f"no process is subscribed to the Redis message queue at {self.redis_url!r} "
-            f"(channel {self.channel!r}) to deliver the push: are the app's servers running "
-            f"and connected to this Redis? {here}",
+
+class LiveAsyncRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+    """The same for python-socketio's asyncio server (Dash's FastAPI and Quart backends), on
+    the same channel: a job's ``push_props`` reaches Flask and ASGI servers alike."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(check_redis_url(url), channel=CHANNEL)
+        self._closing: set[asyncio.Future[Any]] = set()
+
+    def _redis_connect(self) -> None:
+        # The parent makes a new client at every reconnection (after a Redis outage, every
+        # 1, 2, 4 ... s) and drops the old one with its sockets open: close it.
+        old = [client for client in (getattr(self, "pubsub", None), getattr(self, "redis", None))]
+        super()._redis_connect()
+        for client in old:
+            if client is not None and hasattr(client, "aclose"):
+                closing = asyncio.ensure_future(client.aclose())
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
+
+    async def _publish(self, data: Any) -> Any:
+        receivers = await super()._publish(data)
+        if receivers is None or receivers == 0:
+            raise publish_error(self, data, receivers)
+        return receivers
+
+
+def publish_error(manager: Any, data: Any, receivers: int | None) -> MessageQueueError:
+    """The error of a publish that did not reach every process (``receivers`` None: Redis
+    refused it; 0: no process was subscribed), saying who did get the message."""
+    # A server process has already delivered an emit to its own clients (python-socketio's
+    # pub/sub managers handle it here before publishing); a write-only emitter has none.
+    local = not manager.write_only and isinstance(data, dict) and data.get("method") == "emit"
+    here = (
+        "It reached the clients connected to this process, not those of other processes: "
+        "do not retry it here (they would get it twice)."
+        if local
+        else "Nobody received it."
+    )
+    if receivers is None:
+        return MessageQueueError(
+            f"could not publish to the Redis message queue at {manager.redis_url!r}: "
+            f"is redis-server running and reachable? {here}",
             delivered_locally=local,
         )
+    # Redis took the message but no process listens: after a Redis restart the servers
+    # subscribe again within seconds; meanwhile a push reported as sent would be lost.
+    return MessageQueueError(
+        f"no process is subscribed to the Redis message queue at {manager.redis_url!r} "
+        f"(channel {manager.channel!r}) to deliver the push: are the app's servers running "
+        f"and connected to this Redis? {here}",
+        delivered_locally=local,
+    )

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core.exceptions import NotAttachedError, TargetError
 from ..core.updates import batch_from_pairs, updates_for
+from .asgi_server import Sent
 from .names import RESERVED_PREFIX, user_room
 from .rooms import ROOMS_EVENT
 from .server import AnySocketIO, current_socketio
@@ -66,7 +67,7 @@ def push_props(
     broadcast: bool = False,
     namespace: str = "/",
     socketio: AnySocketIO | None = None,
-) -> None:
+) -> Sent:
     """Set props of components on connected pages, from anywhere in the server.
 
     Call it with one component, ``push_props("answer", {"children": "hi"}, to=sid)``, or with a
@@ -88,6 +89,11 @@ def push_props(
     nobody is connected to receives nothing, as in Socket.IO. Bad ids, props, values or
     recipients raise here, naming the value.
 
+    Returns None once the push is sent; on the event loop of an app on Dash's FastAPI or
+    Quart backend (an ``async def`` callback or handler), the task that sends it, which you may
+    await to learn that it went out (a failed Redis publish raises ``MessageQueueError`` there;
+    a failure nobody awaits is logged).
+
     Example::
 
         >>> import dash
@@ -104,7 +110,7 @@ def push_props(
     else:
         updates = updates_for(component_id, props)
     room = _recipients(to, user, broadcast)
-    _server(socketio).emit_updates(updates, to=room, namespace=namespace)
+    return _server(socketio).emit_updates(updates, to=room, namespace=namespace)
 
 
 def join_room(

@@ -35,6 +35,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -243,3 +244,17 @@ def without_room_tokens(auth: Any) -> Any:
         auth = {key: value for key, value in auth.items() if key not in (AUTH_KEY, TAB_KEY)}
         return auth or None
     return auth
+
+
+def app_signer(secret: object, config: Mapping[str, Any], redis_url: str | None) -> RoomSigner:
+    """The signer of one app: keyed with its secret (a random key of the process without one),
+    tokens living ``DASH_LIVE_ROOM_TOKEN_MAX_AGE`` seconds of its ``config``, and revocations
+    shared through Redis when the app's servers share ``redis_url``."""
+    max_age = config.get("DASH_LIVE_ROOM_TOKEN_MAX_AGE", DEFAULT_MAX_AGE)
+    if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age <= 0:
+        raise ValueError(
+            f"DASH_LIVE_ROOM_TOKEN_MAX_AGE must be a positive number of seconds, got {max_age!r}"
+        )
+    key = secret if isinstance(secret, (str, bytes)) else None
+    shared = RedisRevocations(redis_url) if redis_url is not None else None
+    return RoomSigner(key, float(max_age), shared)

@@ -31,7 +31,12 @@ from ..transports.nodelay import NoDelayMiddleware
 from . import rooms
 from .asgi_server import AsyncIdentify, LiveAsyncSocketIO
 from .encode import encode_arg
-from .message_queue import LiveRedisManager, check_redis_url, redis_url_from
+from .message_queue import (
+    LiveAsyncRedisManager,
+    LiveRedisManager,
+    check_redis_url,
+    redis_url_from,
+)
 from .names import RESERVED_PREFIX, user_room, validate_event_name
 
 __all__ = [
@@ -151,20 +156,14 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
             app.wsgi_app = NoDelayMiddleware(app.wsgi_app)
         if app is not None and not self._installed:
             self._installed = True
-            max_age = app.config.get("DASH_LIVE_ROOM_TOKEN_MAX_AGE", rooms.DEFAULT_MAX_AGE)
-            if isinstance(max_age, bool) or not isinstance(max_age, (int, float)) or max_age <= 0:
-                raise ValueError(
-                    f"DASH_LIVE_ROOM_TOKEN_MAX_AGE must be a positive number of seconds, "
-                    f"got {max_age!r}"
-                )
             # With a Redis message queue, leave_room's revocations reach every worker.
             manager = self.server.manager
             shared = (
-                rooms.RedisRevocations(manager.redis_url)
+                manager.redis_url
                 if isinstance(manager, LiveRedisManager) and not manager.write_only
                 else None
             )
-            self.room_signer = rooms.RoomSigner(app.secret_key, float(max_age), shared)
+            self.room_signer = rooms.app_signer(app.secret_key, app.config, shared)
             # Join user rooms and cancel a closed tab's streams even when the app registers no
             # connect or disconnect handler of its own.
             self.on("connect")(lambda: None)
@@ -408,16 +407,13 @@ def _attach_asgi(
 ) -> LiveAsyncSocketIO:
     """attach_socketio on Dash's FastAPI or Quart backend (:mod:`dash_live.push.asgi_server`)."""
     url = check_redis_url(redis_url) if redis_url is not None else redis_url_from()
-    if url is not None:
-        raise NotImplementedError(
-            f"a Redis message queue ({url!r}) is not supported on Dash's "
-            f"{backend_name(app)} backend yet: serve Socket.IO from one process there, "
-            "or use the Flask backend to scale out"
-        )
+    if url is not None and "client_manager" not in options:
+        options["client_manager"] = LiveAsyncRedisManager(url)
     if not isinstance(request_hooks, bool):
         raise TypeError(f"request_hooks must be True or False, got {request_hooks!r}")
     socketio = LiveAsyncSocketIO(
         app,
+        redis_url=url,
         # session_user reads Flask's session, which an ASGI app does not have.
         identify=None if identify is session_user else cast(AsyncIdentify | None, identify),
         max_payload_bytes=max_payload_bytes,

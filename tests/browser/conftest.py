@@ -12,7 +12,7 @@ import dash
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 
-from dash_live import attach_socketio
+from dash_live import LiveAsyncSocketIO, attach_socketio
 from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS
 from tests.conftest import needs_fastapi, needs_quart
 
@@ -134,12 +134,43 @@ def configure(app: dash.Dash, name: str, value: object) -> None:
         setattr(app.server.state, name, value)
 
 
-def cut_transport(server: Any, sid: str) -> None:
+@pytest.fixture(
+    params=[
+        "flask",
+        pytest.param("fastapi", marks=needs_fastapi),
+        pytest.param("quart", marks=needs_quart),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each Socket.IO test that takes it runs on every Dash backend: Flask-SocketIO on Flask,
+    python-socketio's asyncio server on FastAPI (uvicorn) and Quart (Hypercorn)."""
+    name: str = request.param
+    return name
+
+
+def backend_app(backend: str) -> dash.Dash:
+    """``dash.Dash(__name__)`` on ``backend`` (the Flask one without the argument, which Dash
+    3 does not take)."""
+    return dash.Dash(__name__) if backend == "flask" else dash.Dash(__name__, backend=backend)
+
+
+def cut_transport(socketio: Any, sid: str) -> None:
     """Drop the Engine.IO transport under Socket.IO session `sid`, as a network cut would.
 
     The page sees a lost transport and reconnects by itself. `server.eio.disconnect(...)` is not
     used: it waits for the socket's send queue to drain, and a packet queued by another thread
     after the writer has left is never taken, so that wait can last forever (engineio 4.x).
+    On an ASGI backend the close is a coroutine, run on the server's loop, and an aborted close
+    leaves the WebSocket open there: an empty packet stops the socket's writer, which closes it.
     """
+    server = socketio.server
     socket = server.eio._get_socket(server.manager.eio_sid_from_sid(sid, "/"))
-    socket.close(wait=False, abort=True)
+    if not isinstance(socketio, LiveAsyncSocketIO):
+        socket.close(wait=False, abort=True)
+        return
+
+    async def cut() -> None:
+        await socket.close(wait=False, abort=True)
+        await socket.queue.put(None)
+
+    socketio.run(cut())

@@ -1,16 +1,17 @@
-"""DashSocketIO behaviour: subscriptions, client-to-server emit, unmount, users, debug mode."""
+"""DashSocketIO behaviour: subscriptions, client-to-server emit, unmount (on every Dash backend),
+users and debug mode (Flask's login and dev tools)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 
-import dash
 import flask
 from dash import Input, Output, State, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, push_props
+from tests.browser.conftest import backend_app
 from tests.conftest import LiveServer
 
 LOG = "(value, log) => (log ? log + ',' : '') + value"
@@ -19,21 +20,29 @@ LOG = "(value, log) => (log ? log + ',' : '') + value"
 class ComponentApp:
     """The app under test, with what its server side observed."""
 
-    def __init__(self) -> None:
+    def __init__(self, backend: str = "flask") -> None:
         self.disconnected = threading.Event()
-        app = self.app = dash.Dash(__name__)
-        app.server.secret_key = "test secret"
+        app = self.app = backend_app(backend)
         socketio = self.socketio = attach_socketio(app)
 
-        @app.server.route("/login/<name>")
-        def login(name: str) -> str:
-            flask.session["user_id"] = name
-            return "ok"
+        if backend == "flask":
+            app.server.secret_key = "test secret"
 
-        @socketio.on("echo")
-        def echo(data: object) -> None:
-            sid = flask.request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
-            push_props("echo-log", {"children": append(f"{data};")}, to=sid)
+            @app.server.route("/login/<name>")
+            def login(name: str) -> str:
+                flask.session["user_id"] = name
+                return "ok"
+
+            @socketio.on("echo")
+            def echo(data: object) -> None:
+                sid = flask.request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
+                push_props("echo-log", {"children": append(f"{data};")}, to=sid)
+
+        else:  # python-socketio's handlers take the sid first
+
+            @socketio.on("echo")
+            def echo_asgi(sid: str, data: object) -> None:
+                push_props("echo-log", {"children": append(f"{data};")}, to=sid)
 
         @socketio.on("disconnect")
         def on_disconnect(*_reason: object) -> None:
@@ -122,9 +131,9 @@ def connected(page: Page, server: LiveServer) -> None:
 
 
 def test_changing_event_names_resubscribes(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
-    server = serve(ComponentApp().app)
+    server = serve(ComponentApp(backend).app)
     connected(page, server)
     page.click("#fire")
     expect(page.locator("#a-log")).to_have_text("1", timeout=10_000)
@@ -140,9 +149,9 @@ def test_changing_event_names_resubscribes(
 
 
 def test_emit_prop_sends_every_assignment(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
-    server = serve(ComponentApp().app)
+    server = serve(ComponentApp(backend).app)
     connected(page, server)
     page.click("#send")
     expect(page.locator("#echo-log")).to_have_text("same;", timeout=10_000)
@@ -150,8 +159,10 @@ def test_emit_prop_sends_every_assignment(
     expect(page.locator("#echo-log")).to_have_text("same;same;", timeout=10_000)
 
 
-def test_unmount_disconnects(page: Page, serve: Callable[[object], LiveServer]) -> None:
-    under_test = ComponentApp()
+def test_unmount_disconnects(
+    page: Page, serve: Callable[[object], LiveServer], backend: str
+) -> None:
+    under_test = ComponentApp(backend)
     server = serve(under_test.app)
     connected(page, server)
     assert not under_test.disconnected.is_set()

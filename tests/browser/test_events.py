@@ -1,4 +1,5 @@
-"""Events received by DashSocketIO reach the callbacks on data-<event> once each, in order."""
+"""Events received by DashSocketIO reach the callbacks on data-<event> once each, in order, on
+every Dash backend."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from dash import Input, Output, State, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, attach_socketio
+from tests.browser.conftest import backend_app
 from tests.conftest import LiveServer
 
 ACCUMULATE = """(value, text) => (text ? text + ',' : '') + JSON.stringify(value)"""
 
 
-def burst_app(count: int) -> dash.Dash:
-    app = dash.Dash(__name__)
+def burst_app(count: int, backend: str) -> dash.Dash:
+    app = backend_app(backend)
     socketio = attach_socketio(app)
     app.layout = html.Div(
         [
@@ -80,9 +82,9 @@ def open_connected(page: Page, server: LiveServer) -> None:
 
 
 def test_burst_of_1000_events_reaches_clientside_callback_in_order(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
-    server = serve(burst_app(1000))
+    server = serve(burst_app(1000, backend))
     open_connected(page, server)
     page.click("#go")
     expected = ",".join(str(i) for i in range(1000))
@@ -90,9 +92,9 @@ def test_burst_of_1000_events_reaches_clientside_callback_in_order(
 
 
 def test_identical_payloads_each_trigger_the_server_callback(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
-    server = serve(burst_app(0))
+    server = serve(burst_app(0, backend))
     open_connected(page, server)
     page.click("#same")
     expect(page.locator("#server-log")).to_have_text(",".join(["{'v': 1}"] * 3), timeout=20_000)

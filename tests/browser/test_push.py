@@ -11,30 +11,18 @@ from collections.abc import Callable
 import dash
 import numpy as np
 import pandas as pd
-import pytest
 from dash import Input, Output, Patch, State, dcc, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, merge, push_props
-from tests.conftest import LiveServer, needs_fastapi, needs_quart
+from tests.browser.conftest import backend_app
+from tests.conftest import LiveServer
 
 WORDS = [f"w{i}" for i in range(5000)]
 
 
-@pytest.fixture(
-    params=[
-        "flask",
-        pytest.param("fastapi", marks=needs_fastapi),
-        pytest.param("quart", marks=needs_quart),
-    ]
-)
-def backend(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
-
-
 def push_app(backend: str) -> dash.Dash:
-    app = dash.Dash(__name__, backend=backend) if backend != "flask" else dash.Dash(__name__)
+    app = backend_app(backend)
     attach_socketio(app)
     app.layout = html.Div(
         [

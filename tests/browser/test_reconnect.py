@@ -1,4 +1,5 @@
-"""After a lost connection: the tab comes back by itself, in its rooms, and says what it missed."""
+"""After a lost connection: the tab comes back by itself, in its rooms, and says what it missed
+(on every Dash backend)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from dash import Input, Output, State, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, join_room, push_props
-from tests.browser.conftest import PageErrors, cut_transport
+from tests.browser.conftest import PageErrors, backend_app, cut_transport
 from tests.conftest import LiveServer
 
 
-def reconnect_app() -> dash.Dash:
-    app = dash.Dash(__name__)
+def reconnect_app(backend: str) -> dash.Dash:
+    app = backend_app(backend)
     socketio = attach_socketio(app)
     app.layout = html.Div(
         [
@@ -64,7 +65,7 @@ def reconnect_app() -> dash.Dash:
     def cut(_clicks: int, sid: str) -> str:
         # Drop the transport under the socket, as a network cut would; then address the room
         # while this tab is not in it.
-        cut_transport(socketio.server, sid)
+        cut_transport(socketio, sid)
         push_props("log", {"children": append(" while-away")}, to="news")
         return "cut"
 
@@ -81,9 +82,9 @@ def reconnect_app() -> dash.Dash:
 
 
 def test_a_cut_connection_comes_back_in_its_rooms_and_reports_the_outage(
-    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer]
+    page: Page, page_errors: PageErrors, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
-    server = serve(reconnect_app())
+    server = serve(reconnect_app(backend))
     page.goto(server.url)
     sid = page.locator("#sid")
     expect(sid).not_to_have_text("", timeout=10_000)

@@ -125,7 +125,7 @@ def test_a_reconnecting_tab_catches_up_without_doubling_a_point(
         )
         # Close the tab's Engine.IO connection from the server: to the page that is a lost
         # transport, so it reconnects by itself and is welcomed again with the history.
-        cut_transport(socketio.server, old_sid)
+        cut_transport(socketio, old_sid)
         page.wait_for_function(
             """(old) => {
                 const props = window.dash_component_api.getLayout('socket').props;

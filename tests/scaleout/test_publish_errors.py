@@ -17,7 +17,7 @@ import socketio
 from dash import html
 
 from dash_live import MessageQueueError, attach_socketio, connect_message_queue, push_props
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, needs_fastapi
 from tests.scaleout.redis_server import RedisServer
 from tests.scaleout.test_scaleout import WAIT, wait_for_subscribers
 
@@ -29,10 +29,13 @@ def redis_server() -> Iterator[RedisServer]:
     server.cleanup()
 
 
+@pytest.mark.parametrize("backend", ["flask", pytest.param("fastapi", marks=needs_fastapi)])
 def test_a_server_push_during_an_outage_says_its_own_clients_got_it(
-    redis_server: RedisServer, serve: Callable[[object], LiveServer]
+    redis_server: RedisServer, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
-    app = dash.Dash(__name__)
+    # On FastAPI the push is called from this thread, not the server's loop: it waits for the
+    # publish and raises here, as on Flask.
+    app = dash.Dash(__name__) if backend == "flask" else dash.Dash(__name__, backend=backend)
     app.layout = html.Div()
     attach_socketio(app, redis_url=redis_server.url)
     server = serve(app)

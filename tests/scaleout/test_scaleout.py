@@ -21,6 +21,7 @@ import socketio
 
 from dash_live.push.message_queue import CHANNEL
 from devtools.processes import ROOT, ServerProcess
+from tests.conftest import needs_fastapi
 from tests.scaleout.redis_server import RedisServer
 
 WAIT = 30.0  # seconds any single condition may take before the test fails
@@ -50,6 +51,7 @@ class Tab:
         self.client.connect(
             url, transports=["websocket"], wait_timeout=WAIT, auth=auth, headers=headers or {}
         )
+        self.websocket = self.client.eio.ws  # engineio may forget it when the server goes
         self.pid: int = self.client.call("whoami", timeout=WAIT)
 
     def join(self, room: str) -> None:
@@ -66,6 +68,9 @@ class Tab:
 
     def close(self) -> None:
         self.client.disconnect()
+        # A tab whose server went away is disconnected already, and disconnect() leaves its
+        # WebSocket to the garbage collector (a ResourceWarning in whatever test runs then).
+        self.websocket.shutdown()  # the socket itself, whatever state the WebSocket is in
 
 
 @pytest.fixture
@@ -101,14 +106,20 @@ def wait_for_subscribers(redis_url: str, count: int) -> None:
         client.close()
 
 
-@pytest.fixture
-def workers(redis_server: RedisServer) -> Iterator[Callable[[], ServerProcess]]:
-    """Dev-server processes of tests.scaleout.app, all on the same Redis."""
+def worker_command(backend: str) -> list[str]:
+    """The command of one worker of the scale-out app on ``backend`` (its port: ``{port}``)."""
+    if backend == "fastapi":
+        app = "tests.scaleout.asgi_app:server"
+        return [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", "{port}"]
+    return [sys.executable, "-m", "tests.scaleout.app", "{port}"]
+
+
+def start_workers(redis_server: RedisServer, backend: str) -> Iterator[Callable[[], ServerProcess]]:
     started: list[ServerProcess] = []
 
     def start() -> ServerProcess:
-        worker = ServerProcess.module(
-            "tests.scaleout.app",
+        worker = ServerProcess(
+            worker_command(backend),
             env={"DASH_LIVE_REDIS_URL": redis_server.url, "APP_SECRET_KEY": "shared-secret"},
         )
         started.append(worker.start())
@@ -117,6 +128,21 @@ def workers(redis_server: RedisServer) -> Iterator[Callable[[], ServerProcess]]:
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture(params=["flask", pytest.param("fastapi", marks=needs_fastapi)])
+def workers(
+    redis_server: RedisServer, request: pytest.FixtureRequest
+) -> Iterator[Callable[[], ServerProcess]]:
+    """Worker processes of the scale-out app, all on the same Redis: Flask dev servers, or
+    uvicorn serving it on Dash's FastAPI backend."""
+    yield from start_workers(redis_server, request.param)
+
+
+@pytest.fixture
+def flask_workers(redis_server: RedisServer) -> Iterator[Callable[[], ServerProcess]]:
+    """Flask workers only: for what needs the app's Flask login (the user's room)."""
+    yield from start_workers(redis_server, "flask")
 
 
 def publish(redis_url: str, room: str, text: str) -> subprocess.CompletedProcess[str]:
@@ -176,9 +202,9 @@ def test_a_job_process_streams_progress_to_the_tab_that_started_it(
 
 
 def test_every_kind_of_update_reaches_all_tabs_of_a_user_across_workers(
-    redis_server: RedisServer, workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
+    redis_server: RedisServer, flask_workers: Callable[[], ServerProcess], tabs: Callable[..., Tab]
 ) -> None:
-    first, second = workers(), workers()
+    first, second = flask_workers(), flask_workers()
     # Two tabs of alice on two workers, and bob: the user comes from the session cookie of
     # the app's login on one worker, which the other honours (one secret for all).
     alice = login_cookie(first.url, "alice")
