@@ -38,12 +38,11 @@ import socketio
 
 from .._compat import backend_name
 from ..callbacks.settings import server_config
-from ..core.exceptions import InvalidEventNameError, PayloadTooLargeError
 from ..core.serialize import RawJSON, SocketJSON
 from ..core.updates import UPDATE_EVENT, Update, encode_batch
 from . import rooms
-from .encode import encode_arg
-from .names import RESERVED_PREFIX, user_room, validate_event_name
+from .encode import PayloadLimit, encode_arg
+from .names import check_handler_name, user_room, validate_event_name
 
 __all__ = ["AsyncIdentify", "LiveAsyncSocketIO"]
 
@@ -61,7 +60,7 @@ Scope = dict[str, Any]
 ASGIApp = Callable[[Scope, Any, Any], Awaitable[None]]
 
 
-class LiveAsyncSocketIO:
+class LiveAsyncSocketIO(PayloadLimit):
     """Socket.IO for a Dash app on an ASGI backend; create it with ``attach_socketio(app)``.
 
     >>> import dash
@@ -81,12 +80,10 @@ class LiveAsyncSocketIO:
         redis_url: str | None = None,
         **options: Any,
     ) -> None:
-        if not isinstance(max_payload_bytes, int) or max_payload_bytes <= 0:
-            raise ValueError(f"max_payload_bytes must be a positive int, got {max_payload_bytes!r}")
+        self.set_payload_limit(max_payload_bytes)
         if identify is not None and not callable(identify):
             raise TypeError(f"identify must be a function of the environ or None, got {identify!r}")
         self.identify = identify
-        self.max_payload_bytes = max_payload_bytes
         prefix = app.config.routes_pathname_prefix or "/"
         self.path: str = options.pop("path", None) or prefix.lstrip("/") + "socket.io"
         options.setdefault("json", SocketJSON)
@@ -116,11 +113,7 @@ class LiveAsyncSocketIO:
     def on(self, event: str, namespace: str | None = None) -> Callable[..., Any]:
         """Register a handler, as python-socketio's ``@sio.on``; a plain function runs in a
         thread of its own (so it may block and push), an ``async def`` on the loop."""
-        if isinstance(event, str) and event.startswith(RESERVED_PREFIX):
-            raise InvalidEventNameError(
-                f"event name {event!r} is reserved for dash-live's own handlers "
-                f"(the {RESERVED_PREFIX!r} prefix)"
-            )
+        check_handler_name(event)
 
         def decorator(handler: Callable[..., Any]) -> Callable[..., Any]:
             if event == "connect":
@@ -157,8 +150,7 @@ class LiveAsyncSocketIO:
         return str(user)
 
     async def _restore_rooms(self, sid: str, auth: Any, user: str | None) -> None:
-        tab = rooms.tab_of(auth)
-        holder = f"user:{user}" if user is not None else f"tab:{tab}" if tab is not None else None
+        holder = rooms.holder_for(user, auth)
         if holder is None:
             return
         self._holders[sid] = holder
@@ -209,13 +201,6 @@ class LiveAsyncSocketIO:
 
     def exit(self, sid: str, room: str, namespace: str = "/") -> None:
         self.run(self.server.leave_room(sid, room, namespace=namespace))
-
-    def check_size(self, size: int, what: str) -> None:
-        if size > self.max_payload_bytes:
-            raise PayloadTooLargeError(
-                f"{what} encodes to {size} bytes, over the limit of {self.max_payload_bytes} "
-                "(raise it with attach_socketio(..., max_payload_bytes=N))"
-            )
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Sent:
         """Run one of the server's coroutines on its loop, from wherever the caller is: from

@@ -4,15 +4,34 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from ..core.exceptions import PayloadTooLargeError
 from ..core.serialize import RawJSON, to_json
 
-__all__ = ["SizeChecked", "encode_arg"]
+__all__ = ["PayloadLimit", "SizeChecked", "encode_arg"]
 
 
 class SizeChecked(Protocol):
     """A server with a payload limit: ``check_size`` raises ``PayloadTooLargeError``."""
 
     def check_size(self, size: int, what: str) -> None: ...
+
+
+class PayloadLimit:
+    """The largest encoded message a server sends, checked at the call site (both servers)."""
+
+    max_payload_bytes: int
+
+    def set_payload_limit(self, max_payload_bytes: object) -> None:
+        if not isinstance(max_payload_bytes, int) or max_payload_bytes <= 0:
+            raise ValueError(f"max_payload_bytes must be a positive int, got {max_payload_bytes!r}")
+        self.max_payload_bytes = max_payload_bytes
+
+    def check_size(self, size: int, what: str) -> None:
+        if size > self.max_payload_bytes:
+            raise PayloadTooLargeError(
+                f"{what} encodes to {size} bytes, over the limit of {self.max_payload_bytes} "
+                "(raise it with attach_socketio(..., max_payload_bytes=N))"
+            )
 
 
 def encode_arg(value: Any, what: str, server: SizeChecked) -> Any:

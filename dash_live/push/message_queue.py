@@ -16,7 +16,6 @@ log the failure and drop the message; the error says whether this process's own 
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -89,18 +88,6 @@ class LiveAsyncRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
 
     def __init__(self, url: str) -> None:
         super().__init__(check_redis_url(url), channel=CHANNEL)
-        self._closing: set[asyncio.Future[Any]] = set()
-
-    def _redis_connect(self) -> None:
-        # The parent makes a new client at every reconnection (after a Redis outage, every
-        # 1, 2, 4 ... s) and drops the old one with its sockets open: close it.
-        old = [client for client in (getattr(self, "pubsub", None), getattr(self, "redis", None))]
-        super()._redis_connect()
-        for client in old:
-            if client is not None and hasattr(client, "aclose"):
-                closing = asyncio.ensure_future(client.aclose())
-                self._closing.add(closing)
-                closing.add_done_callback(self._closing.discard)
 
     async def _publish(self, data: Any) -> Any:
         receivers = await super()._publish(data)

@@ -7,7 +7,7 @@ import re
 from ..core import wire
 from ..core.exceptions import InvalidEventNameError
 
-__all__ = ["RESERVED_PREFIX", "user_room", "validate_event_name"]
+__all__ = ["RESERVED_PREFIX", "check_handler_name", "user_room", "validate_event_name"]
 
 RESERVED_PREFIX = wire.RESERVED_PREFIX
 # Names Socket.IO itself uses; a client cannot receive them as ordinary events.
@@ -49,3 +49,12 @@ def user_room(user_id: object) -> str:
     'dash-live:user:alice'
     """
     return f"{RESERVED_PREFIX}user:{user_id}"
+
+
+def check_handler_name(event: object) -> None:
+    """Refuse an app handler for one of dash-live's own events (the reserved prefix)."""
+    if isinstance(event, str) and event.startswith(RESERVED_PREFIX):
+        raise InvalidEventNameError(
+            f"event name {event!r} is reserved for dash-live's own handlers "
+            f"(the {RESERVED_PREFIX!r} prefix)"
+        )

@@ -238,6 +238,18 @@ def tab_of(auth: object) -> str | None:
     return None
 
 
+def holder_for(user: str | None, auth: object) -> str | None:
+    """Who holds a connection's room tokens: its verified user, else its tab, else nobody.
+
+    >>> holder_for("alice", None), holder_for(None, {TAB_KEY: "ab" * 16}), holder_for(None, {})
+    ('user:alice', 'tab:abababababababababababababababab', None)
+    """
+    if user is not None:
+        return f"user:{user}"
+    tab = tab_of(auth)
+    return None if tab is None else f"tab:{tab}"
+
+
 def without_room_tokens(auth: Any) -> Any:
     """``auth`` as the app's own connect handler should see it."""
     if isinstance(auth, dict) and (AUTH_KEY in auth or TAB_KEY in auth):

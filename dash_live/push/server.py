@@ -23,21 +23,20 @@ from flask_socketio import SocketIO
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from .._compat import backend_name
-from ..core.exceptions import InvalidEventNameError, PayloadTooLargeError
 from ..core.serialize import RawJSON, SocketJSON
 from ..core.updates import UPDATE_EVENT, Update, encode_batch
 from ..transports import socketio as socket_streams
 from ..transports.nodelay import NoDelayMiddleware
 from . import rooms
 from .asgi_server import AsyncIdentify, LiveAsyncSocketIO
-from .encode import encode_arg
+from .encode import PayloadLimit, encode_arg
 from .message_queue import (
     LiveAsyncRedisManager,
     LiveRedisManager,
     check_redis_url,
     redis_url_from,
 )
-from .names import RESERVED_PREFIX, user_room, validate_event_name
+from .names import check_handler_name, user_room, validate_event_name
 
 __all__ = [
     "DEFAULT_MAX_PAYLOAD_BYTES",
@@ -108,7 +107,7 @@ def _choose_async_mode() -> str:
     return "threading"
 
 
-class LiveSocketIO(SocketIO):  # type: ignore[misc]
+class LiveSocketIO(PayloadLimit, SocketIO):  # type: ignore[misc]
     """A ``flask_socketio.SocketIO`` for Dash apps. Create it with :func:`attach_socketio`.
 
     Use it as Flask-SocketIO's ``SocketIO``: ``@socketio.on(...)``, ``socketio.emit(...)``,
@@ -132,13 +131,11 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         request_hooks: bool = True,
         **kwargs: Any,
     ) -> None:
-        if not isinstance(max_payload_bytes, int) or max_payload_bytes <= 0:
-            raise ValueError(f"max_payload_bytes must be a positive int, got {max_payload_bytes!r}")
+        self.set_payload_limit(max_payload_bytes)
         if not isinstance(request_hooks, bool):
             raise TypeError(f"request_hooks must be True or False, got {request_hooks!r}")
         self.identify = identify
         self.request_hooks = request_hooks
-        self.max_payload_bytes = max_payload_bytes
         kwargs.setdefault("json", SocketJSON)
         kwargs.setdefault("async_mode", _choose_async_mode())
         self._installed = False
@@ -177,11 +174,7 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         a ``disconnect`` handler so that the event-callback streams of the connection are
         cancelled first.
         """
-        if isinstance(message, str) and message.startswith(RESERVED_PREFIX):
-            raise InvalidEventNameError(
-                f"event name {message!r} is reserved for dash-live's own handlers "
-                f"(the {RESERVED_PREFIX!r} prefix)"
-            )
+        check_handler_name(message)
         register = super().on(message, namespace)
         if message == "disconnect":
             return self._wrap_disconnect(register)
@@ -241,8 +234,7 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
         """Rejoin the rooms whose tokens this connection's holder presents, and send it fresh
         tokens for them (so an active tab never sees its tokens expire)."""
         request: Any = flask.request
-        tab = rooms.tab_of(auth)
-        holder = f"user:{user}" if user is not None else f"tab:{tab}" if tab is not None else None
+        holder = rooms.holder_for(user, auth)
         if holder is None:
             return
         self._holders[request.sid] = holder
@@ -270,13 +262,6 @@ class LiveSocketIO(SocketIO):  # type: ignore[misc]
     def encode_arg(self, value: Any, what: str) -> Any:
         """Encode one emitted value now, checking its size; binary values pass untouched."""
         return encode_arg(value, what, self)
-
-    def check_size(self, size: int, what: str) -> None:
-        if size > self.max_payload_bytes:
-            raise PayloadTooLargeError(
-                f"{what} encodes to {size} bytes, over the limit of {self.max_payload_bytes} "
-                "(raise it with attach_socketio(..., max_payload_bytes=N))"
-            )
 
     def emit(self, event: str, *args: Any, **kwargs: Any) -> Any:
         """Emit an event, as ``flask_socketio.SocketIO.emit``, after checking its name and
