@@ -206,3 +206,36 @@ def serve() -> Iterator[Callable[[object], LiveServer]]:
     yield start
     for live in started:
         live.stop()
+
+
+def configure(app: dash.Dash, name: str, value: object) -> None:
+    """Set a dash-live setting on any backend: Flask's or Quart's config, or a FastAPI app's
+    state."""
+    config = getattr(app.server, "config", None)
+    if config is not None:
+        config[name] = value
+    else:
+        setattr(app.server.state, name, value)
+
+
+@pytest.fixture(
+    params=[
+        "flask",
+        pytest.param("fastapi", marks=needs_fastapi),
+        pytest.param("quart", marks=needs_quart),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each test that takes it runs on every Dash backend: Flask (Flask-SocketIO for
+    Socket.IO), FastAPI (uvicorn) and Quart (Hypercorn), both with python-socketio's asyncio
+    server."""
+    name: str = request.param
+    return name
+
+
+def backend_app(backend: str, name: str = __name__, **options: Any) -> dash.Dash:
+    """``dash.Dash(name, **options)`` on ``backend`` (the Flask one without the argument,
+    which Dash 3 does not take)."""
+    if backend != "flask":
+        options["backend"] = backend
+    return dash.Dash(name, **options)

@@ -20,8 +20,9 @@ alike. :meth:`LiveAsyncSocketIO.emit` and the others are plain functions that fi
   at the call site and a fast producer is paced by the server.
 
 Handlers take python-socketio's arguments (``sid`` first; a ``connect`` handler ``sid, environ,
-auth``) and may be ``async def`` or plain functions (run in a thread). Not yet on ASGI (they
-raise, naming what is missing): a Redis message queue and the Socket.IO stream transport.
+auth``) and may be ``async def`` or plain functions (run in a thread). Event callbacks stream
+over this server too, as over Flask-SocketIO (``DASH_LIVE_TRANSPORT = "socketio"``, or
+``transport="socketio"``): :mod:`dash_live.transports.asgi_socketio`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from .._compat import backend_name
 from ..callbacks.settings import server_config
 from ..core.serialize import RawJSON, SocketJSON
 from ..core.updates import UPDATE_EVENT, Update, encode_batch
+from ..transports import asgi_socketio
 from . import rooms
 from .encode import PayloadLimit, encode_arg
 from .names import check_handler_name, user_room, validate_event_name
@@ -106,6 +108,7 @@ class LiveAsyncSocketIO(PayloadLimit):
         self.server.on("disconnect", self._disconnect)
         self._connect_handler: Callable[..., Any] | None = None
         self._disconnect_handler: Callable[..., Any] | None = None
+        self.streams = asgi_socketio.install(app, self.server)
         _mount(app, self)
 
     # Handlers --------------------------------------------------------------------------------
@@ -135,6 +138,7 @@ class LiveAsyncSocketIO(PayloadLimit):
 
     async def _disconnect(self, sid: str, *reason: Any) -> None:
         self._holders.pop(sid, None)
+        self.streams.closed(sid)
         if self._disconnect_handler is not None:
             await _call(self._disconnect_handler, sid, *reason)
 

@@ -1,13 +1,14 @@
 """The asyncio driver of event callbacks, shared by Dash's ASGI backends (FastAPI, Quart).
 
-A backend's routes check the request, register a :class:`LoopStream` and call :func:`serve`
-with two things of their own: how to write a body chunk, and how to learn that the client went
-away. Everything else is here:
+A transport checks the request, registers a :class:`LoopStream` and calls :func:`serve` with
+two things of its own: a :class:`Sink` that puts frames on its wire, and how to learn that the
+client went away. An HTTP route's sink is :class:`SSESink` (Server-Sent Events text, through a
+:class:`~dash_live.transports.write_hold.WriteHold`); the Socket.IO transport's emits each frame
+(:mod:`dash_live.transports.asgi_socketio`). Everything else is here:
 
 - an ``async def`` generator runs on the server's event loop, driven inline: each yielded
-  update goes through the session (:mod:`dash_live.core.session`) and is written before the
-  generator is resumed (while the loop is busy, held for a moment to go out with the next ones:
-  :mod:`dash_live.transports.write_hold`). No thread and no queue sit between the two, so the
+  update goes through the session (:mod:`dash_live.core.session`) and is handed to the sink
+  before the generator is resumed. No thread and no queue sit between the two, so the sink's
   write is the backpressure and an open stream costs one coroutine and its task;
 - a plain generator runs in a thread of its own (:class:`~dash_live.callbacks.runner.
   StreamRunner`) and wakes the loop through its hand-off's ``on_filled``; what queued up
@@ -15,8 +16,8 @@ away. Everything else is here:
 
 Meanwhile the serving task watches the client, the clock and the silence: a disconnect, a
 cancel request or the timeout cancels an async generator at the ``await`` it is waiting on and
-closes a sync one at its next ``yield``; after ``DASH_LIVE_KEEPALIVE`` seconds of silence a
-keep-alive comment goes out.
+closes a sync one at its next ``yield``; after ``DASH_LIVE_KEEPALIVE`` seconds of silence the
+sink is asked for a keep-alive (an SSE comment; nothing on a socket, whose pings watch it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from ..callbacks.runner import StreamRunner
 from ..callbacks.settings import StreamSettings
@@ -36,7 +38,7 @@ from ..core.sse import KEEP_ALIVE, EndReason, sse_text
 from ..core.stream_props import updates_of
 from .write_hold import WriteHold, load_of
 
-__all__ = ["SLICE", "LoopStream", "Write", "serve"]
+__all__ = ["SLICE", "LoopStream", "SSESink", "Sink", "Write", "serve", "serve_sse"]
 
 logger = logging.getLogger("dash_live")
 
@@ -44,6 +46,70 @@ logger = logging.getLogger("dash_live")
 Write = Callable[[str], Awaitable[None]]
 #: The longest an async generator's stream runs on the loop without letting others run, seconds.
 SLICE = 0.01
+
+
+class Sink(Protocol):
+    """Where one stream's frames go, as :func:`serve` hands them over (in order, one at a time).
+
+    ``offer`` and ``keepalive`` are plain methods that return what to await, None when there
+    is nothing to wait for: the hot path, once per yield, makes no coroutine it does not need.
+    """
+
+    def start(self) -> Awaitable[None] | None:
+        """The stream started: tell the page at once (called before anything else)."""
+
+    def offer(self, batch: str) -> Awaitable[None] | None:
+        """An encoded batch of updates: send it now or hold it to go out with the next."""
+
+    def send(self, frame: Frame) -> Awaitable[None] | None:
+        """A frame other than updates that is not the last (a keep-alive, as a rule)."""
+
+    async def finish(self, frames: list[Frame]) -> None:
+        """The closing frames, after whatever is still held; called at most once."""
+
+    def drop(self) -> None:
+        """The stream is over (however it ended): let go of what is held."""
+
+
+class SSESink:
+    """A :class:`Sink` writing Server-Sent Events text with ``write``, each update through a
+    :class:`~dash_live.transports.write_hold.WriteHold` of the loop's load."""
+
+    def __init__(self, write: Write, settings: StreamSettings) -> None:
+        self._write = write
+        self._load = load_of(asyncio.get_running_loop())
+        self._load.open()
+        self._hold = WriteHold(self._load, write, settings.busy_hold, settings.busy_share)
+
+    def start(self) -> Awaitable[None]:
+        return self._write(KEEP_ALIVE)
+
+    def offer(self, batch: str) -> Awaitable[None] | None:
+        text = self._hold.offer(batch)
+        if text is None:
+            return None
+        if self._hold.flushing is not None:  # rare: the hot path awaits send's own coroutine
+            return self._after_flush(text)
+        return self._write(text)
+
+    async def _after_flush(self, text: str) -> None:
+        await self._hold.wait_flush()
+        await self._write(text)
+
+    def send(self, frame: Frame) -> Awaitable[None] | None:
+        if isinstance(frame, Updates):
+            return self.offer(frame.batch)
+        return self._write(sse_text(frame))
+
+    async def finish(self, frames: list[Frame]) -> None:
+        held = await self._hold.settle()
+        text = "".join([held or "", *(sse_text(frame) for frame in frames)])
+        if text:  # one write: the end goes out with the last updates
+            await self._write(text)
+
+    def drop(self) -> None:
+        self._hold.drop()
+        self._load.close()
 
 
 class LoopStream:
@@ -77,37 +143,47 @@ async def serve(
     stream: LoopStream,
     settings: StreamSettings,
     debug: bool,
-    write: Write,
-    disconnected: Callable[[], Awaitable[None]],
+    sink: Sink,
+    disconnected: Callable[[], Awaitable[object]],
 ) -> None:
-    """Run the stream to its end, writing its frames with ``write``; ``disconnected()`` returns
-    when the client has gone away. The response's headers must have been sent."""
+    """Run the stream to its end, handing its frames to ``sink``; ``disconnected()`` returns
+    when the client has gone away."""
     loop = asyncio.get_running_loop()
-    load = load_of(loop)
-    load.open()
-    hold = WriteHold(load, write, settings.busy_hold, settings.busy_share)
     session = new_session(prepared.request, settings, debug, loop.time())
     try:
-        await write(KEEP_ALIVE)  # out at once, so the page knows the stream started
-        await _watch(prepared, stream, session, write, hold, disconnected)
+        started = sink.start()
+        if started is not None:
+            await started
+        await _watch(prepared, stream, session, sink, disconnected)
     finally:
-        hold.drop()
-        load.close()
+        sink.drop()
+
+
+async def serve_sse(
+    prepared: PreparedStream,
+    stream: LoopStream,
+    settings: StreamSettings,
+    debug: bool,
+    write: Write,
+    disconnected: Callable[[], Awaitable[object]],
+) -> None:
+    """:func:`serve` as a Server-Sent Events body written with ``write``. The response's
+    headers must have been sent."""
+    await serve(prepared, stream, settings, debug, SSESink(write, settings), disconnected)
 
 
 async def _watch(
     prepared: PreparedStream,
     stream: LoopStream,
     session: StreamSession,
-    write: Write,
-    hold: WriteHold,
-    disconnected: Callable[[], Awaitable[None]],
+    sink: Sink,
+    disconnected: Callable[[], Awaitable[object]],
 ) -> None:
     """Run the pump; meanwhile watch the client, the clock and the silence."""
     loop = asyncio.get_running_loop()
     # A task runs in a copy of the context it is created in: the pump runs in the request's,
     # so dash.ctx works in an async generator (create_task(context=) needs Python 3.11).
-    pump = prepared.context.run(asyncio.create_task, _pump(prepared, stream, session, write, hold))
+    pump = prepared.context.run(asyncio.create_task, _pump(prepared, stream, session, sink))
     stream.pump = pump
     if stream.reason is not None:  # cancelled before it started
         pump.cancel()
@@ -132,7 +208,9 @@ async def _watch(
                 # here is that it was quiet for a keep-alive interval.
                 and session.frames(loop.time()) == [KeepAlive()]
             ):
-                await write(KEEP_ALIVE)
+                sent = sink.send(KeepAlive())
+                if sent is not None:
+                    await sent
     finally:
         listener.cancel()
         if not pump.done():  # this task itself was cancelled (server shutdown)
@@ -145,15 +223,14 @@ async def _pump(
     prepared: PreparedStream,
     stream: LoopStream,
     session: StreamSession,
-    write: Write,
-    hold: WriteHold,
+    sink: Sink,
 ) -> None:
     func = prepared.request.callback.func
     try:
         if inspect.isasyncgenfunction(func):
-            await _drive_async(prepared, stream, session, write, hold)
+            await _drive_async(prepared, stream, session, sink)
         else:
-            await _drive_sync(prepared, session, write, hold)
+            await _drive_sync(prepared, session, sink)
     except asyncio.CancelledError:
         # Stopped on purpose: what follows still writes (uncancel exists from Python 3.11).
         uncancel = getattr(asyncio.current_task(), "uncancel", None)
@@ -161,11 +238,11 @@ async def _pump(
             uncancel()
         if not stream.gone:
             timed_out = stream.reason == "timeout"
-            await _finish(write, hold, session.stop("timeout" if timed_out else "cancelled"))
+            await sink.finish(session.stop("timeout" if timed_out else "cancelled"))
         return
     except Exception as error:  # reported to the page, logged by the session
         session.feed([Failed(error)])
-        await _finish(write, hold, session.frames(asyncio.get_running_loop().time()))
+        await sink.finish(session.frames(asyncio.get_running_loop().time()))
         return
 
 
@@ -173,8 +250,7 @@ async def _drive_async(
     prepared: PreparedStream,
     stream: LoopStream,
     session: StreamSession,
-    write: Write,
-    hold: WriteHold,
+    sink: Sink,
 ) -> None:
     generator = prepared.request.callback.func(*prepared.args)
     loop = asyncio.get_running_loop()
@@ -189,41 +265,38 @@ async def _drive_async(
                 await asyncio.sleep(0)
                 resumed = loop.time()
             # The hot path, once per yield: the session encodes the update and, unless the
-            # loop is busy and the stream holds it (write_hold), it is sent at once.
+            # sink holds it (write_hold: the loop is busy), it is sent at once.
             updates = updates_of(value)
             batch = session.batch_now(updates, now)
             if batch is not None:
-                text = hold.offer(batch)
-                if text is not None:
-                    if hold.flushing is not None:  # rare: no coroutine call on the hot path
-                        await hold.wait_flush()
-                    await write(text)
+                sending = sink.offer(batch)
+                if sending is not None:
+                    await sending
                 continue
             # Not at once (past the deadline, most likely): the session says what goes out.
             session.feed((updates,))
             out = session.frames(now)
             if session.over:  # past the deadline: the notice, after what is held
-                await _finish(write, hold, out)
+                await sink.finish(out)
                 return
-            for frame in out:
-                await _offer(frame, write, hold)
+            await _send(out, sink)
     finally:
         await generator.aclose()
     # Returned: the end follows what is still held.
     session.feed([Finished(cancelled=stream.reason is not None)])
-    await _finish(write, hold, session.frames(loop.time()))
+    await sink.finish(session.frames(loop.time()))
 
 
-async def _drive_sync(
-    prepared: PreparedStream, session: StreamSession, write: Write, hold: WriteHold
-) -> None:
+async def _drive_sync(prepared: PreparedStream, session: StreamSession, sink: Sink) -> None:
     spec = prepared.request.callback
     loop = asyncio.get_running_loop()
     runner = StreamRunner(spec.func, prepared.args, prepared.context, name=f"dash-live:{spec.name}")
     filled = asyncio.Event()
 
     def wake() -> None:  # from the generator's thread, when the empty hand-off gets an item
-        loop.call_soon_threadsafe(filled.set)
+        # A closed loop (the server stopped while the generator finished) has nobody to wake.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(filled.set)
 
     runner.items.on_filled = wake
     runner.start()
@@ -240,10 +313,9 @@ async def _drive_sync(
             while True:  # at most MAX_UPDATES_PER_FRAME a frame: a long backlog takes several
                 out = session.frames(loop.time())
                 if session.over:
-                    await _finish(write, hold, out)
+                    await sink.finish(out)
                     return
-                for frame in out:
-                    await _offer(frame, write, hold)
+                await _send(out, sink)
                 if not session.pending:
                     break
     finally:
@@ -251,22 +323,9 @@ async def _drive_sync(
         runner.cancel()
 
 
-async def _offer(frame: Frame, write: Write, hold: WriteHold) -> None:
-    """Write one frame that is not the last, through the hold when it is an update."""
-    if isinstance(frame, Updates):
-        text = hold.offer(frame.batch)
-        if text is None:
-            return
-        if hold.flushing is not None:  # rare: no coroutine call on the hot path
-            await hold.wait_flush()
-    else:
-        text = sse_text(frame)
-    await write(text)
-
-
-async def _finish(write: Write, hold: WriteHold, frames: list[Frame]) -> None:
-    """Write a stream's closing frames after whatever updates are still held (in one write)."""
-    held = await hold.settle()
-    text = "".join([held or "", *(sse_text(frame) for frame in frames)])
-    if text:
-        await write(text)
+async def _send(out: list[Frame], sink: Sink) -> None:
+    """Hand the sink frames that are not the last, in order."""
+    for frame in out:
+        sending = sink.send(frame)
+        if sending is not None:
+            await sending

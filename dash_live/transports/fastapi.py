@@ -27,7 +27,7 @@ from ..callbacks.streams import (
     http_owner,
 )
 from ..core.wire import CANCEL_ROUTE, STREAM_ROUTE
-from .asgi import serve
+from .asgi import serve_sse
 from .asgi_routes import OpenStream, add_routes, open_stream
 from .body_limit import BodyLimit
 
@@ -62,7 +62,7 @@ class StreamResponse(Response):
         try:
             await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             stream = self.stream
-            await serve(
+            await serve_sse(
                 stream.prepared, stream.run, stream.settings, stream.debug, write, disconnected
             )
             if not stream.run.gone:

@@ -30,6 +30,7 @@ from ..callbacks.settings import StreamSettings, server_config
 from ..core.exceptions import NotAttachedError
 from ..core.wire import CONFIG_SCRIPT_ID
 from . import flask_sse
+from .socket_wire import streams_over_socketio
 
 __all__ = ["ensure_routes"]
 
@@ -46,11 +47,10 @@ def _page_config(index: str) -> str:
     wanted = {settings.transport} | {
         spec.transport for spec in all_registered() if spec.transport is not None
     }
-    # Socket.IO attached to this very app (Flask-SocketIO registers itself in its extensions).
-    if "socketio" in wanted and "socketio" not in getattr(server, "extensions", {}):
+    if "socketio" in wanted and not streams_over_socketio(server):
         raise NotAttachedError(
             "event callbacks set to stream over Socket.IO (DASH_LIVE_TRANSPORT or "
-            "transport='socketio') need dash_live.attach_socketio(app), on Dash's Flask backend"
+            "transport='socketio') need dash_live.attach_socketio(app) on this app"
         )
     script = (
         f'<script id="{CONFIG_SCRIPT_ID}" type="application/json">'

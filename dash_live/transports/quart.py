@@ -28,7 +28,7 @@ from ..callbacks.streams import (
     http_owner,
 )
 from ..core.wire import CANCEL_ROUTE, STREAM_ROUTE
-from .asgi import serve
+from .asgi import serve_sse
 from .asgi_routes import add_routes, open_stream
 from .body_limit import BodyLimit
 
@@ -117,7 +117,7 @@ def _views(app: dash.Dash) -> list[tuple[str, Callable[[], Awaitable[quart.Respo
             # Quart has sent the headers when it first iterates the body; the driver writes
             # each frame itself, and Quart ends the body after it.
             try:
-                await serve(
+                await serve_sse(
                     opened.prepared, opened.run, opened.settings, opened.debug, write, disconnected
                 )
             finally:

@@ -45,6 +45,7 @@ from ..core import frames, wire
 from ..core.frames import End, KeepAlive
 from ..core.serialize import RawJSON
 from .flask_request import client_address, flask_facts
+from .socket_wire import WINDOW, owner_key, wrong_arguments
 
 
 class SocketServer(Protocol):
@@ -63,15 +64,7 @@ __all__ = ["CANCEL_EVENT", "FRAME_EVENT", "START_EVENT", "WINDOW", "install"]
 START_EVENT = wire.START_EVENT
 CANCEL_EVENT = wire.CANCEL_EVENT
 FRAME_EVENT = wire.FRAME_EVENT
-#: Frames of one stream in flight (sent, not yet acknowledged by the page).
-WINDOW = 8
-
 logger = logging.getLogger("dash_live")
-
-
-def owner_key(sid: str) -> str:
-    """Who owns a stream started over a connection: that connection alone cancels it."""
-    return "sid:" + sid
 
 
 class Window:
@@ -172,7 +165,7 @@ def install(socketio: SocketServer) -> None:
     @socketio.on_reserved(START_EVENT)
     def start(*args: object) -> dict[str, Any]:
         if len(args) != 1:
-            return _wrong_arguments(START_EVENT, "the stream request", args)
+            return wrong_arguments(START_EVENT, "the stream request", args)
         sid: str = flask.request.sid  # type: ignore[attr-defined]
         settings = StreamSettings.from_config(flask.current_app.config)
         try:
@@ -191,18 +184,12 @@ def install(socketio: SocketServer) -> None:
         stream_id = cancelled_stream(args[0]) if len(args) == 1 else None
         if stream_id is None:
             # Refused by name, as the HTTP cancel route refuses it (a page asks no answer).
-            return _wrong_arguments(CANCEL_EVENT, "{'stream': id}", args)
+            return wrong_arguments(CANCEL_EVENT, "{'stream': id}", args)
         sid: str = flask.request.sid  # type: ignore[attr-defined]
         # Someone else's stream, or one that has ended, is answered as a cancelled one: the
         # answer tells nobody which ids run.
         live_streams.cancel(stream_id, owner_key(sid))
         return None
-
-
-def _wrong_arguments(event: str, expected: str, args: tuple[object, ...]) -> dict[str, Any]:
-    """The answer to an event that did not carry the one argument it takes."""
-    got = f"{len(args)} arguments" if len(args) != 1 else f"{args[0]!r:.80}"
-    return {"error": f"{event} takes one argument, {expected}; got {got}", "status": 400}
 
 
 def cancel_connection_streams(sid: str) -> None:

@@ -1,5 +1,6 @@
 """dash-live's Socket.IO events on a real Flask-SocketIO server, fed generated payloads (issue
-12: every refusal names the problem; no 5xx; no dead handler).
+12: every refusal names the problem; no 5xx; no dead handler). The stream start and cancel
+events are fed the same on the FastAPI backend's python-socketio server.
 
 A Dash app with :func:`~dash_live.attach_socketio` and the suite's event callbacks is served on
 127.0.0.1 by a threaded Werkzeug server. A python-socketio client sends the stream start and
@@ -27,7 +28,7 @@ import websocket
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dash_live import LiveSocketIO
+from dash_live import LiveSocketIO, attach_socketio
 from dash_live.callbacks.streams import cancelled_stream, live_streams
 from dash_live.push.rooms import AUTH_KEY, ROOMS_EVENT, TAB_KEY, RoomSigner, tab_of
 from dash_live.transports.socketio import CANCEL_EVENT, FRAME_EVENT, START_EVENT
@@ -47,7 +48,7 @@ from tests.abuse.strategies import (
     valid_bodies,
     wait_until,
 )
-from tests.conftest import LiveServer
+from tests.conftest import AsgiLiveServer, LiveServer, needs_fastapi
 from tests.typed import attach_flask_socketio
 
 EXAMPLES = 100
@@ -83,6 +84,29 @@ def rig() -> Iterator[Rig]:
     live = LiveServer(app.server)
     try:
         yield Rig(live.url, live_socketio, notes)
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module", params=["flask", pytest.param("fastapi", marks=needs_fastapi)])
+def streams_url(request: pytest.FixtureRequest, rig: Rig) -> Iterator[str]:
+    """Where a page starts streams: the Flask rig, or the same app on the FastAPI backend
+    (python-socketio's asyncio server, served by uvicorn) with a ``chat`` handler alike."""
+    if request.param == "flask":
+        yield rig.url
+        return
+    declare_callbacks()
+    app = dash.Dash(__name__, backend="fastapi")
+    app.layout = layout()
+    live_socketio = attach_socketio(app)
+
+    @live_socketio.on("chat")
+    async def chat(_sid: str, data: Any) -> Any:
+        return {"echo": data}
+
+    live = AsgiLiveServer(app.server)
+    try:
+        yield live.url
     finally:
         live.stop()
 
@@ -159,9 +183,9 @@ def assert_refused(reply: object, sent: Args) -> None:
     assert_names_problem(reply["error"], repr(sent))
 
 
-def test_a_stream_start_is_answered_whatever_it_carries(rig: Rig) -> None:
+def test_a_stream_start_is_answered_whatever_it_carries(streams_url: str) -> None:
     declare_callbacks()
-    with connected_tab(rig.url) as tab:
+    with connected_tab(streams_url) as tab:
 
         @settings(max_examples=EXAMPLES, deadline=None)
         @given(args=arguments(valid_bodies() | stream_bodies() | json_values(binary=True)))
@@ -179,9 +203,9 @@ def test_a_stream_start_is_answered_whatever_it_carries(rig: Rig) -> None:
         tab.assert_still_serves()
 
 
-def test_a_cancel_is_answered_whatever_it_carries(rig: Rig) -> None:
+def test_a_cancel_is_answered_whatever_it_carries(streams_url: str) -> None:
     declare_callbacks()
-    with connected_tab(rig.url) as tab:
+    with connected_tab(streams_url) as tab:
         cancels = st.fixed_dictionaries({"stream": json_values() | texts()})
 
         @settings(max_examples=EXAMPLES, deadline=None)

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, s
 
 from dash_live import LiveAsyncSocketIO, attach_socketio
 from devtools.chromium import CHROMIUM, CHROMIUM_FLAGS
-from tests.conftest import needs_fastapi, needs_quart
+from tests.conftest import configure, needs_fastapi, needs_quart
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -97,13 +97,16 @@ LiveApp = Callable[..., dash.Dash]
         "sse",
         "socketio",
         pytest.param("fastapi", marks=needs_fastapi),
+        pytest.param("fastapi-socketio", marks=needs_fastapi),
         pytest.param("quart", marks=needs_quart),
+        pytest.param("quart-socketio", marks=needs_quart),
     ]
 )
 def transport(request: pytest.FixtureRequest) -> str:
-    """Each event-callback test runs over every transport: one HTTP response per stream and
-    the page's Socket.IO connection on Flask, and one HTTP response per stream on Dash's
-    FastAPI backend (served by uvicorn) and on its Quart backend (served by Hypercorn)."""
+    """Each event-callback test runs over every transport on every backend: one HTTP response
+    per stream, and the page's Socket.IO connection, on Flask, on Dash's FastAPI backend
+    (served by uvicorn) and on its Quart backend (served by Hypercorn). ``"sse"`` and
+    ``"socketio"`` are on Flask; ``"fastapi"`` and ``"quart"`` stream over HTTP."""
     name: str = request.param
     return name
 
@@ -112,46 +115,20 @@ def transport(request: pytest.FixtureRequest) -> str:
 def live_app(transport: str) -> LiveApp:
     """``dash.Dash(...)`` whose event callbacks stream over ``transport``."""
 
+    backend, _, over = transport.partition("-")
+    if backend in ("sse", "socketio"):
+        backend, over = "flask", backend
+
     def make(*args: Any, **kwargs: Any) -> dash.Dash:
-        if transport in ("fastapi", "quart"):
-            return dash.Dash(*args, **{**kwargs, "backend": transport})
+        if backend != "flask":
+            kwargs = {**kwargs, "backend": backend}
         app = dash.Dash(*args, **kwargs)
-        app.server.config["DASH_LIVE_TRANSPORT"] = transport
-        if transport == "socketio":
+        configure(app, "DASH_LIVE_TRANSPORT", over or "sse")
+        if over == "socketio":
             attach_socketio(app)
         return app
 
     return make
-
-
-def configure(app: dash.Dash, name: str, value: object) -> None:
-    """Set a dash-live setting on any backend: Flask's or Quart's config, or a FastAPI app's
-    state."""
-    config = getattr(app.server, "config", None)
-    if config is not None:
-        config[name] = value
-    else:
-        setattr(app.server.state, name, value)
-
-
-@pytest.fixture(
-    params=[
-        "flask",
-        pytest.param("fastapi", marks=needs_fastapi),
-        pytest.param("quart", marks=needs_quart),
-    ]
-)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Each Socket.IO test that takes it runs on every Dash backend: Flask-SocketIO on Flask,
-    python-socketio's asyncio server on FastAPI (uvicorn) and Quart (Hypercorn)."""
-    name: str = request.param
-    return name
-
-
-def backend_app(backend: str) -> dash.Dash:
-    """``dash.Dash(__name__)`` on ``backend`` (the Flask one without the argument, which Dash
-    3 does not take)."""
-    return dash.Dash(__name__) if backend == "flask" else dash.Dash(__name__, backend=backend)
 
 
 def cut_transport(socketio: Any, sid: str) -> None:

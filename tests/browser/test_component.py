@@ -11,8 +11,7 @@ from dash import Input, Output, State, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, push_props
-from tests.browser.conftest import backend_app
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, backend_app
 
 LOG = "(value, log) => (log ? log + ',' : '') + value"
 

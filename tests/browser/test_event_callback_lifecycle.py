@@ -12,8 +12,8 @@ from dash import Input, Output, dcc, html
 from playwright.sync_api import Page, expect
 
 from dash_live import event_callback, stream_props
-from tests.browser.conftest import LiveApp, PageErrors, configure
-from tests.conftest import LiveServer, needs_initial_call
+from tests.browser.conftest import LiveApp, PageErrors
+from tests.conftest import LiveServer, configure, needs_initial_call
 
 
 def wait_for_count(page: Page, at_least: int) -> None:
@@ -203,6 +203,9 @@ def test_initial_call_async_generator_and_normal_callbacks_alongside(
     expect(page.locator("#out")).to_have_text("async 2", timeout=10_000)
     page.click("#normal")
     expect(page.locator("#normal-out")).to_have_text("normal 1", timeout=10_000)
+    # The stream is still open: the tab goes before the server stops, or a server that closes
+    # its sockets at shutdown (uvicorn) would have the page report a broken stream.
+    page.close()
 
 
 def test_path_prefix_and_declaration_after_dash(

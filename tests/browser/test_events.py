@@ -10,8 +10,7 @@ from dash import Input, Output, State, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, attach_socketio
-from tests.browser.conftest import backend_app
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, backend_app
 
 ACCUMULATE = """(value, text) => (text ? text + ',' : '') + JSON.stringify(value)"""
 

@@ -15,8 +15,7 @@ from dash import Input, Output, Patch, State, dcc, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, merge, push_props
-from tests.browser.conftest import backend_app
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, backend_app
 
 WORDS = [f"w{i}" for i in range(5000)]
 

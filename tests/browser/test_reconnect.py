@@ -10,8 +10,8 @@ from dash import Input, Output, State, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, append, attach_socketio, join_room, push_props
-from tests.browser.conftest import PageErrors, backend_app, cut_transport
-from tests.conftest import LiveServer
+from tests.browser.conftest import PageErrors, cut_transport
+from tests.conftest import LiveServer, backend_app
 
 
 def reconnect_app(backend: str) -> dash.Dash:

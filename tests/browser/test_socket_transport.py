@@ -1,31 +1,31 @@
-"""Event callbacks over the page's Socket.IO connection: many streams of one tab at once."""
+"""Event callbacks over the page's Socket.IO connection: many streams of one tab at once, on
+every Dash backend."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
 
-import dash
 from dash import MATCH, Input, Output, ctx, html
 from playwright.sync_api import Page, expect
 
 from dash_live import DashSocketIO, attach_socketio, event_callback, stream_props
-from tests.conftest import LiveServer, needs_match
+from tests.conftest import LiveServer, backend_app, configure, needs_match
 
 STREAMS = 20
 
 
 @needs_match
 def test_twenty_streams_of_one_tab_run_at_once_beside_normal_callbacks(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], backend: str
 ) -> None:
     # Over HTTP/1.1 a browser opens six connections per origin: with one response per stream
     # the seventh stream would wait for one, and the barrier below would never open.
     all_started = threading.Barrier(STREAMS, timeout=30)
     release = threading.Event()
-    app = dash.Dash(__name__)
-    app.server.config["DASH_LIVE_TRANSPORT"] = "socketio"
-    app.server.config["DASH_LIVE_MAX_STREAMS_PER_CLIENT"] = STREAMS
+    app = backend_app(backend)
+    configure(app, "DASH_LIVE_TRANSPORT", "socketio")
+    configure(app, "DASH_LIVE_MAX_STREAMS_PER_CLIENT", STREAMS)
     attach_socketio(app)
     app.layout = html.Div(
         [

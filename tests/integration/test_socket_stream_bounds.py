@@ -19,7 +19,7 @@ from dash import Input, html
 from dash_live import attach_socketio, event_callback, stream_props
 from dash_live.callbacks.streams import live_streams
 from dash_live.transports.socketio import START_EVENT, WINDOW
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, backend_app, configure
 from tests.integration.test_socketio import RawSocket
 
 Serve = Callable[[object], LiveServer]
@@ -49,10 +49,10 @@ def start_stream(raw: RawSocket, func: Callable[..., Any]) -> str:
     return stream
 
 
-def app_with(func_factory: Callable[[], Callable[..., Any]]) -> tuple[dash.Dash, Any]:
-    app = dash.Dash(__name__)
+def app_with(backend: str, func_factory: Callable[[], Callable[..., Any]]) -> tuple[dash.Dash, Any]:
+    app = backend_app(backend, __name__)
     app.layout = html.Div([html.Button(id="go"), html.Div(id="out")])
-    app.server.config["DASH_LIVE_KEEPALIVE"] = 0.5
+    configure(app, "DASH_LIVE_KEEPALIVE", 0.5)
     attach_socketio(app)
     return app, func_factory()
 
@@ -63,7 +63,7 @@ def closed() -> threading.Event:
 
 
 def test_the_timeout_holds_against_a_page_that_stops_acknowledging(
-    serve: Serve, closed: threading.Event
+    serve: Serve, closed: threading.Event, backend: str
 ) -> None:
     def factory() -> Callable[..., Any]:
         @event_callback(Input("go", "n_clicks"), timeout=1)
@@ -77,7 +77,7 @@ def test_the_timeout_holds_against_a_page_that_stops_acknowledging(
 
         return endless
 
-    app, func = app_with(factory)
+    app, func = app_with(backend, factory)
     raw = RawSocket(serve(app).url)
     try:
         start_stream(raw, func)
@@ -90,7 +90,7 @@ def test_the_timeout_holds_against_a_page_that_stops_acknowledging(
 
 
 def test_a_page_that_vanishes_while_the_end_frame_waits_is_let_go(
-    serve: Serve, closed: threading.Event
+    serve: Serve, closed: threading.Event, backend: str
 ) -> None:
     def factory() -> Callable[..., Any]:
         @event_callback(Input("go", "n_clicks"))
@@ -104,7 +104,7 @@ def test_a_page_that_vanishes_while_the_end_frame_waits_is_let_go(
 
         return short
 
-    app, func = app_with(factory)
+    app, func = app_with(backend, factory)
     raw = RawSocket(serve(app).url)
     pumps_before = threading.active_count()
     start_stream(raw, func)

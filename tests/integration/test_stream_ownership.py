@@ -15,7 +15,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import dash
 import pytest
 import socketio
 from dash import Input, html
@@ -24,7 +23,7 @@ from dash_live import attach_socketio, event_callback, stream_props
 from dash_live.callbacks.streams import live_streams
 from dash_live.core.wire import CANCEL_ROUTE
 from dash_live.transports.socketio import CANCEL_EVENT, FRAME_EVENT, START_EVENT
-from tests.conftest import LiveServer, needs_fastapi
+from tests.conftest import LiveServer, backend_app, configure
 from tests.integration.streams import OpenStream, stream_body, wait_until
 
 Serve = Callable[[object], LiveServer]
@@ -38,10 +37,10 @@ def basic(user: str) -> dict[str, str]:
 class Endless:
     """An app whose event callback ticks until it is cancelled, counting its ticks."""
 
-    def __init__(self, **dash_options: Any) -> None:
+    def __init__(self, backend: str = "flask") -> None:
         self.closed = threading.Event()
         self.ticks = 0
-        self.app = dash.Dash(__name__, **dash_options)
+        self.app = backend_app(backend, __name__)
         self.app.layout = html.Div([html.Button(id="go"), html.Div(id="out")])
         stop = threading.Event()  # never set: a bounded pause between ticks
 
@@ -79,14 +78,8 @@ def cancel_from(url: str, stream_id: str, source: str, headers: dict[str, str]) 
         connection.close()
 
 
-@pytest.fixture(params=["flask", pytest.param("fastapi", marks=needs_fastapi)])
-def backend(request: pytest.FixtureRequest) -> str:
-    name: str = request.param
-    return name
-
-
 def test_an_http_stream_is_cancelled_by_its_owner_only(serve: Serve, backend: str) -> None:
-    endless = Endless() if backend == "flask" else Endless(backend="fastapi")
+    endless = Endless(backend)
     server = serve(endless.app)
     alice = basic("alice")
     stream = OpenStream(server.url, stream_body(endless.func), headers=alice)
@@ -146,9 +139,9 @@ def tabs() -> Iterator[Callable[[str], Tab]]:
 
 
 def test_a_socket_stream_is_cancelled_by_its_own_socket_only(
-    serve: Serve, tabs: Callable[[str], Tab]
+    serve: Serve, tabs: Callable[[str], Tab], backend: str
 ) -> None:
-    endless = Endless()
+    endless = Endless(backend)
     attach_socketio(endless.app)
     server = serve(endless.app)
     owner, other = tabs(server.url), tabs(server.url)
@@ -164,10 +157,10 @@ def test_a_socket_stream_is_cancelled_by_its_own_socket_only(
 
 
 def test_the_stream_limit_counts_every_socket_of_a_client(
-    serve: Serve, tabs: Callable[[str], Tab]
+    serve: Serve, tabs: Callable[[str], Tab], backend: str
 ) -> None:
-    endless = Endless()
-    endless.app.server.config["DASH_LIVE_MAX_STREAMS_PER_CLIENT"] = 2
+    endless = Endless(backend)
+    configure(endless.app, "DASH_LIVE_MAX_STREAMS_PER_CLIENT", 2)
     attach_socketio(endless.app)
     server = serve(endless.app)
     first, second = tabs(server.url), tabs(server.url)
