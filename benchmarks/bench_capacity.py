@@ -7,7 +7,8 @@ runs), and the server's memory per open stream: the peak RSS of the serving proc
 first run minus its RSS before any client connected (after a short warm-up stream), divided by C.
 
 Configurations: dash-live over SSE and over Socket.IO, each under ``gunicorn -k gevent -w 1``
-and ``gunicorn -k gthread -w 1 --threads C+64``; plain FastAPI SSE under uvicorn (the Gradio load
+and ``gunicorn -k gthread -w 1 --threads C+64`` and on Dash's FastAPI backend under uvicorn;
+plain FastAPI SSE under uvicorn (the Gradio load
 test's reference); dash-event-callback 1.2.0 under gunicorn gevent (one run: its endpoint sleeps
 0.1 s per frame, so 500 tokens take >= 50 s).
 
@@ -147,6 +148,14 @@ CONFIGS = [
         lambda c: uvicorn_argv(LIVE_FASTAPI),
         "sse",
         "live",
+        stream_key="benchmarks.apps.live_fastapi_app.tokens",
+    ),
+    Config(
+        "dash-live Socket.IO, FastAPI backend, uvicorn",
+        lambda c: uvicorn_argv(LIVE_FASTAPI),
+        "socketio",
+        "live",
+        {"BENCH_TRANSPORT": "socketio"},
         stream_key="benchmarks.apps.live_fastapi_app.tokens",
     ),
     Config(

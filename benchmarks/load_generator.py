@@ -226,10 +226,11 @@ async def _sse_round(config: dict[str, Any]) -> dict[str, Any]:
 class _SioStreamer:
     """One AsyncClient that streams ``live_app.tokens`` over the page's Socket.IO protocol."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, key: str = STREAM_KEY, button: str = "cap-go") -> None:
         import socketio
 
         self.url = url
+        self.key, self.button = key, button
         self.sio = socketio.AsyncClient(reconnection=False)
         self.sio.on("dash-live:frame", self._on_frame)
         self.stream_id = ""
@@ -253,7 +254,7 @@ class _SioStreamer:
         await self.sio.connect(self.url, transports=["websocket"], wait_timeout=60)
 
     async def stream(self, value: int, timeout: float) -> Outcome:
-        body = live_stream_body(value)
+        body = live_stream_body(value, self.key, self.button)
         self.stream_id = body["stream"]
         self.outcome = Outcome(time.perf_counter())
         self.done.clear()
@@ -328,8 +329,9 @@ async def _client_main(config: dict[str, Any]) -> None:
             say("RESULT " + json.dumps(await _sse_round(config)))
         return
     if mode == "socketio":
-        streamers = [_SioStreamer(url) for _ in range(clients)]
-        warm_client = _SioStreamer(url)
+        key, button = config.get("stream_key", STREAM_KEY), config.get("button", "cap-go")
+        streamers = [_SioStreamer(url, key, button) for _ in range(clients)]
+        warm_client = _SioStreamer(url, key, button)
         await warm_client.connect()
         await warm_client.stream(0, 60)
         await warm_client.sio.disconnect()

@@ -3,7 +3,7 @@
 ``tokens`` (key ``benchmarks.apps.live_fastapi_app.tokens``): 500 tokens at 100 tokens/s from
 an ``async def`` generator, which runs on the event loop (ideal 5.0 s); ``tokens_sync``: the same
 from a plain generator, which runs in a thread of its own. ``GET /bench/info``: pid and open
-streams.
+streams. With ``BENCH_TRANSPORT=socketio`` the streams go over Socket.IO (``attach_socketio``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 import dash
 from dash import Input, html
 
-from dash_live import append, event_callback, stream_props
+from dash_live import append, attach_socketio, event_callback, stream_props
 from dash_live.callbacks.streams import live_streams
 
 TOKENS = 500
@@ -44,6 +44,9 @@ app = dash.Dash(__name__, backend="fastapi")
 # Every load-generator client comes from 127.0.0.1: the per-address limit must not refuse them.
 app.server.state.DASH_LIVE_MAX_STREAMS_PER_CLIENT = 100_000
 app.server.state.DASH_LIVE_STREAM_TIMEOUT = 600
+if os.environ.get("BENCH_TRANSPORT") == "socketio":  # the streams over python-socketio's server
+    app.server.state.DASH_LIVE_TRANSPORT = "socketio"
+    attach_socketio(app)
 app.layout = html.Div(
     [
         html.Button("tokens", id="cap-go"),

@@ -34,11 +34,11 @@ from ..callbacks.settings import StreamSettings
 from ..callbacks.streams import PreparedStream, new_session
 from ..core.frames import Frame, KeepAlive, Updates
 from ..core.session import Failed, Finished, StreamSession
-from ..core.sse import KEEP_ALIVE, EndReason, sse_text
+from ..core.sse import KEEP_ALIVE, EndReason, sse_text, update_event
 from ..core.stream_props import updates_of
 from .write_hold import WriteHold, load_of
 
-__all__ = ["SLICE", "LoopStream", "SSESink", "Sink", "Write", "serve", "serve_sse"]
+__all__ = ["SLICE", "HeldSink", "LoopStream", "SSESink", "Sink", "Write", "serve", "serve_sse"]
 
 logger = logging.getLogger("dash_live")
 
@@ -71,18 +71,21 @@ class Sink(Protocol):
         """The stream is over (however it ended): let go of what is held."""
 
 
-class SSESink:
-    """A :class:`Sink` writing Server-Sent Events text with ``write``, each update through a
-    :class:`~dash_live.transports.write_hold.WriteHold` of the loop's load."""
+class HeldSink:
+    """The part of a :class:`Sink` that holds updates while the loop is busy
+    (:class:`~dash_live.transports.write_hold.WriteHold`); a subclass says how a text is
+    delivered (:meth:`deliver`) and ``frame`` how a batch becomes that text."""
 
-    def __init__(self, write: Write, settings: StreamSettings) -> None:
-        self._write = write
+    def __init__(self, settings: StreamSettings, frame: Callable[[str], str]) -> None:
         self._load = load_of(asyncio.get_running_loop())
         self._load.open()
-        self._hold = WriteHold(self._load, write, settings.busy_hold, settings.busy_share)
+        self._hold = WriteHold(
+            self._load, self.deliver, settings.busy_hold, settings.busy_share, frame
+        )
 
-    def start(self) -> Awaitable[None]:
-        return self._write(KEEP_ALIVE)
+    def deliver(self, text: str) -> Awaitable[None]:
+        """Put ``text`` (one or more batches, framed) on the wire."""
+        raise NotImplementedError
 
     def offer(self, batch: str) -> Awaitable[None] | None:
         text = self._hold.offer(batch)
@@ -90,11 +93,29 @@ class SSESink:
             return None
         if self._hold.flushing is not None:  # rare: the hot path awaits send's own coroutine
             return self._after_flush(text)
-        return self._write(text)
+        return self.deliver(text)
 
     async def _after_flush(self, text: str) -> None:
         await self._hold.wait_flush()
-        await self._write(text)
+        await self.deliver(text)
+
+    def drop(self) -> None:
+        self._hold.drop()
+        self._load.close()
+
+
+class SSESink(HeldSink):
+    """A :class:`Sink` writing Server-Sent Events text with ``write``."""
+
+    def __init__(self, write: Write, settings: StreamSettings) -> None:
+        self._write = write
+        super().__init__(settings, update_event)
+
+    def deliver(self, text: str) -> Awaitable[None]:
+        return self._write(text)
+
+    def start(self) -> Awaitable[None]:
+        return self._write(KEEP_ALIVE)
 
     def send(self, frame: Frame) -> Awaitable[None] | None:
         if isinstance(frame, Updates):
@@ -106,10 +127,6 @@ class SSESink:
         text = "".join([held or "", *(sse_text(frame) for frame in frames)])
         if text:  # one write: the end goes out with the last updates
             await self._write(text)
-
-    def drop(self) -> None:
-        self._hold.drop()
-        self._load.close()
 
 
 class LoopStream:

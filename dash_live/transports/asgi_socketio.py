@@ -8,7 +8,8 @@ an ``async def`` generator on the loop, a plain one in a thread of its own. What
 transport's own is its :class:`SocketSink`, which emits each frame to the connection that asked
 for it, at most :data:`~dash_live.transports.socket_wire.WINDOW` unacknowledged at a time: a
 page that stops acknowledging holds its generator back, and the driver ends the stream at its
-timeout.
+timeout. While the loop is busy, a stream's updates are held a moment and emitted together
+(:mod:`dash_live.transports.write_hold`), as over SSE: fewer, larger packets when it matters.
 
 A disconnect ends every stream of that connection at once (see :meth:`SocketStreams.closed`);
 nothing more is sent to it.
@@ -25,11 +26,12 @@ from typing import Any, Protocol
 import dash
 
 from ..callbacks.request import StreamRequestError
+from ..callbacks.settings import StreamSettings
 from ..callbacks.streams import HttpFacts, cancelled_stream, live_streams
 from ..core import frames, wire
-from ..core.frames import Frame, KeepAlive
+from ..core.frames import Frame, KeepAlive, Updates
 from ..core.serialize import RawJSON
-from .asgi import serve
+from .asgi import HeldSink, serve
 from .asgi_routes import OpenStream, open_stream
 from .socket_wire import WINDOW, attached_servers, owner_key, wrong_arguments
 
@@ -82,24 +84,31 @@ class Window:
         self._freed.set()
 
 
-class SocketSink:
+class SocketSink(HeldSink):
     """A :class:`~dash_live.transports.asgi.Sink` that emits each frame as ``dash-live:frame``
-    to the connection ``sid``, within its :class:`Window`.
+    to the connection ``sid``, within its :class:`Window`. While the loop is busy, updates are
+    held a moment and go out as one frame, as over SSE (``DASH_LIVE_BUSY_HOLD``).
 
-    After a cancel or the timeout only the end frame is worth sending: it waits up to ``grace``
-    seconds for a place, so a page still there learns how the stream ended and a page that went
-    away without a word holds nothing for long.
+    After a cancel or the timeout only the end frame is worth sending: it waits up to the
+    keep-alive interval for a place, so a page still there learns how the stream ended and a
+    page that went away without a word holds nothing for long.
     """
 
     def __init__(
-        self, server: AsyncServer, sid: str, stream_id: str, gone: asyncio.Event, grace: float
+        self,
+        server: AsyncServer,
+        sid: str,
+        stream_id: str,
+        gone: asyncio.Event,
+        settings: StreamSettings,
     ) -> None:
         self._server = server
         self._sid = sid
         self._stream_id = stream_id
         self._gone = gone
-        self._grace = grace
+        self._grace = settings.keepalive
         self._window = Window()
+        super().__init__(settings, str)  # a batch is emitted as it is: the frame is the emit
 
     def _emit(self, kind: wire.FrameKind, data: str) -> Awaitable[None]:
         return self._server.emit(
@@ -116,24 +125,29 @@ class SocketSink:
         await self._window.take()
         await self._emit(kind, data)
 
+    def deliver(self, text: str) -> Awaitable[None]:
+        if self._window.take_now():  # the hot path: send's own coroutine, nothing around it
+            return self._emit("update", text)
+        return self._emit_when_free("update", text)
+
     def start(self) -> None:
         # The acknowledgement of the start event tells the page; nothing to send.
         return None
 
-    def offer(self, batch: str) -> Awaitable[None]:
-        if self._window.take_now():  # the hot path: send's own coroutine, nothing around it
-            return self._emit("update", batch)
-        return self._emit_when_free("update", batch)
-
     def send(self, frame: Frame) -> Awaitable[None] | None:
         if isinstance(frame, KeepAlive):
             return None  # Engine.IO's own pings watch the connection
+        if isinstance(frame, Updates):
+            return self.offer(frame.batch)
         return self._emit_when_free(frames.kind(frame), frames.data(frame))
 
     async def finish(self, closing: list[Frame]) -> None:
-        for frame in closing:
-            if isinstance(frame, KeepAlive) or self._gone.is_set():
-                continue
+        held = await self._hold.settle()
+        last: list[tuple[wire.FrameKind, str]] = [("update", held)] if held else []
+        last += [(frames.kind(f), frames.data(f)) for f in closing if not isinstance(f, KeepAlive)]
+        for kind, data in last:
+            if self._gone.is_set():
+                return
             try:
                 await asyncio.wait_for(self._window.take(), self._grace)
             except asyncio.TimeoutError:  # not the builtin before Python 3.11
@@ -143,10 +157,7 @@ class SocketSink:
                     self._stream_id,
                 )
                 return
-            await self._emit(frames.kind(frame), frames.data(frame))
-
-    def drop(self) -> None:
-        return None
+            await self._emit(kind, data)
 
 
 class SocketStreams:
@@ -186,7 +197,7 @@ class SocketStreams:
 
     async def _serve(self, opened: OpenStream, sid: str, gone: asyncio.Event) -> None:
         stream_id = opened.prepared.request.stream_id
-        sink = SocketSink(self._server, sid, stream_id, gone, opened.settings.keepalive)
+        sink = SocketSink(self._server, sid, stream_id, gone, opened.settings)
         try:
             await serve(opened.prepared, opened.run, opened.settings, opened.debug, sink, gone.wait)
         except Exception:

@@ -100,12 +100,22 @@ class WriteHold:
     """One stream's held updates (see the module doc).
 
     ``write`` sends a text to the client; ``hold`` and ``busy_share`` are as for
-    :class:`~dash_live.transports.busy.Holding`.
+    :class:`~dash_live.transports.busy.Holding`. ``frame`` makes that text of one encoded
+    batch: an SSE ``update`` event by default; a transport that frames batches itself (the
+    socket's emits) passes ``str`` and gets the batch as it is.
     """
 
-    def __init__(self, load: LoopLoad, write: Write, hold: float, busy_share: float) -> None:
+    def __init__(
+        self,
+        load: LoopLoad,
+        write: Write,
+        hold: float,
+        busy_share: float,
+        frame: Callable[[str], str] = update_event,
+    ) -> None:
         self._load = load
         self._write = write
+        self._frame = frame
         self._holding = Holding(load, hold, busy_share)
         self._parts: list[str] = []  # the insides of the held batches' JSON arrays
         self._held = 0  # their total length
@@ -121,7 +131,7 @@ class WriteHold:
         if not self._parts:
             until = self._holding.until(now)
             if until is None:
-                return update_event(batch)
+                return self._frame(batch)
             self._until = until
             self._load.watch(self)
         self._parts.append(batch[1:-1])
@@ -131,10 +141,10 @@ class WriteHold:
         return self.take()
 
     def take(self) -> str | None:
-        """Everything held, as one ``update`` event (None when nothing is held)."""
+        """Everything held, as one frame of one batch (None when nothing is held)."""
         if not self._parts:
             return None
-        text = update_event(f"[{','.join(self._parts)}]")
+        text = self._frame(f"[{','.join(self._parts)}]")
         self._parts.clear()
         self._held = 0
         self._load.unwatch(self)

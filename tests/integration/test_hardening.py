@@ -103,14 +103,13 @@ def warm_up(server: Server) -> None:
     with requests.post(server.url + "/_dash-live/stream", json=body, timeout=WAIT) as answer:
         assert answer.status_code == 200, answer.text
         assert "event: end" in answer.text, answer.text
-    if server.deployment is not UVICORN:
-        # A first WebSocket makes gevent start greenlets it keeps (its hub's helpers).
-        raw = RawSocket(server.url)
-        start_over_socket(raw, server, "flood")
-        wait_until(lambda: server.state()["flooding"] == 1, WAIT, "the flood did not start")
-        raw.close()
-        idle = {"flooding": 0, "streams": 0, "deadlines": 0}
-        wait_until(settled(server, idle), KEEPALIVE + 10, "the warm-up stream did not end")
+    # A first WebSocket makes gevent start greenlets it keeps (its hub's helpers).
+    raw = RawSocket(server.url)
+    start_over_socket(raw, server, "flood")
+    wait_until(lambda: server.state()["flooding"] == 1, WAIT, "the flood did not start")
+    raw.close()
+    idle = {"flooding": 0, "streams": 0, "deadlines": 0}
+    wait_until(settled(server, idle), KEEPALIVE + 10, "the warm-up stream did not end")
 
 
 def wait_until(check: Callable[[], object], within: float, what: str) -> float:
@@ -284,19 +283,12 @@ def test_only_the_client_that_started_a_stream_can_cancel_it(server: Server) -> 
     wait_until(settled(server, before), KEEPALIVE + 10, f"cancel left something behind: {before}")
 
 
-def socket_server(server: Server) -> Server:
-    if server.deployment is UVICORN:
-        pytest.skip("Socket.IO on the FastAPI backend is issue 15")
-    return server
-
-
 def start_over_socket(raw: RawSocket, server: Server, button: str) -> None:
     """Start ``button``'s stream over a raw Socket.IO connection that never acknowledges."""
     raw.ws.send("421" + json.dumps([START_EVENT, stream_body(server, button)]))
 
 
 def test_the_timeout_holds_against_a_socket_that_stops_acknowledging(server: Server) -> None:
-    server = socket_server(server)
     before = server.state()
     raw = RawSocket(server.url)
     try:
@@ -314,7 +306,6 @@ def test_the_timeout_holds_against_a_socket_that_stops_acknowledging(server: Ser
 
 def test_a_socket_that_vanishes_mid_stream_releases_everything(server: Server) -> None:
     # Issue 12, defect 4: such streams stayed registered, each with a polling pump, for ever.
-    server = socket_server(server)
     before = server.state()
     raw = RawSocket(server.url)
     start_over_socket(raw, server, "flood")
@@ -359,7 +350,6 @@ def acknowledgement(raw: RawSocket, ack_id: int) -> Any:
 
 def test_the_stream_limit_counts_every_socket_of_a_client(server: Server) -> None:
     # Issue 12, defect 9: a second socket of the same client got 32 more streams.
-    server = socket_server(server)
     before = server.state()
     sockets = [RawSocket(server.url) for _ in range(LIMIT + 1)]
     try:

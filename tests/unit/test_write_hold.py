@@ -66,7 +66,11 @@ def values(text: str) -> list[object]:
 
 
 def hold_on(
-    loop: asyncio.AbstractEventLoop, share: float, hold: float = 0.04, busy_share: float = 0.5
+    loop: asyncio.AbstractEventLoop,
+    share: float,
+    hold: float = 0.04,
+    busy_share: float = 0.5,
+    frame: Callable[[str], str] = update_event,
 ) -> WriteHold:
     load = LoopLoad(loop)
     load.share = share
@@ -74,7 +78,7 @@ def hold_on(
     async def write(_text: str) -> None:
         raise AssertionError("offer never writes by itself")
 
-    return WriteHold(load, write, hold, busy_share)
+    return WriteHold(load, write, hold, busy_share, frame)
 
 
 def test_an_idle_loop_writes_each_update_at_once(loop: ClockLoop) -> None:
@@ -100,6 +104,21 @@ def test_a_busy_loop_holds_updates_and_writes_them_as_one_event_in_order(
     assert [name for name, _ in parse_events(text)] == ["update"]
     assert values(text) == [f"t{i} " for i in range(5)]
     assert hold.take() is None  # nothing left behind
+
+
+def test_a_transport_that_frames_batches_itself_gets_one_merged_batch(
+    loop: ClockLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The socket's sink: what is held goes out as one JSON batch, not as an SSE event.
+    monkeypatch.setattr("dash_live.transports.busy.random.random", lambda: 0.0)
+    hold = hold_on(loop, share=0.9, hold=0.04, frame=str)
+    assert [hold.offer(batch(i)) for i in range(3)] == [None, None, None]
+    loop.now += 0.05
+    merged = hold.offer(batch(3))
+    assert merged is not None
+    assert [u.value for u in decode_batch(merged)] == [f"t{i} " for i in range(4)]
+    idle = hold_on(loop, share=0.1, frame=str)
+    assert idle.offer(batch(9)) == batch(9)
 
 
 def test_the_first_hold_is_shortened_at_random_to_spread_the_writes(

@@ -22,7 +22,7 @@ from typing import Any
 import dash
 from dash import Input, html
 
-from dash_live import append, event_callback, stream_props
+from dash_live import append, attach_socketio, event_callback, stream_props
 from dash_live.callbacks.deadlines import deadlines
 from dash_live.callbacks.streams import live_streams
 
@@ -81,6 +81,7 @@ app.layout = html.Div(
         html.Div(id="status"),
     ]
 )
+attach_socketio(app)  # streams over Socket.IO too: test_hardening's socket cases
 server = app.server
 if "DEPLOYED_MAX_STREAMS" in os.environ:  # test_hardening tries the per-client limit
     server.state.DASH_LIVE_MAX_STREAMS_PER_CLIENT = int(os.environ["DEPLOYED_MAX_STREAMS"])
