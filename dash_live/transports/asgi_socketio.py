@@ -9,9 +9,7 @@ transport's own is its :class:`SocketSink`, which emits each frame to the connec
 for it, at most :data:`~dash_live.transports.socket_wire.WINDOW` unacknowledged at a time: a
 page that stops acknowledging holds its generator back, and the driver ends the stream at its
 timeout. While the loop is busy, a stream's updates are held a moment and emitted together
-(:mod:`dash_live.transports.write_hold`), as over SSE, and while the window is full they are
-kept and go out together at the next acknowledgement: a stream sends as many frames as its
-page takes, so a busy server sends fewer, larger packets instead of falling behind.
+(:mod:`dash_live.transports.write_hold`), as over SSE: fewer, larger packets when it matters.
 
 A disconnect ends every stream of that connection at once (see :meth:`SocketStreams.closed`);
 nothing more is sent to it.
@@ -21,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from http.cookies import SimpleCookie
 from typing import Any, Protocol
 
@@ -65,12 +63,6 @@ class Window:
     def __init__(self, size: int = WINDOW) -> None:
         self._free = size
         self._freed = asyncio.Event()
-        #: Called after each acknowledgement (the sink sends what it kept meanwhile).
-        self.on_release: Callable[[], None] | None = None
-
-    @property
-    def full(self) -> bool:
-        return self._free <= 0
 
     def take_now(self) -> bool:
         """Take a place if one is free, without waiting."""
@@ -90,8 +82,6 @@ class Window:
         """The page acknowledged a frame (Socket.IO calls this with the ack's arguments)."""
         self._free += 1
         self._freed.set()
-        if self.on_release is not None:
-            self.on_release()
 
 
 class SocketSink(HeldSink):
@@ -118,20 +108,7 @@ class SocketSink(HeldSink):
         self._gone = gone
         self._grace = settings.keepalive
         self._window = Window()
-        self._window.on_release = self._acknowledged
         super().__init__(settings, str)  # a batch is emitted as it is: the frame is the emit
-
-    def offer(self, batch: str) -> Awaitable[None] | None:
-        # A full window: keep the update, to go out with what follows it as soon as the page
-        # acknowledges a frame. The generator goes on meanwhile, and each stream sends as
-        # many frames as its page takes, however fast it yields (up to MAX_HELD_BYTES kept).
-        if self._window.full and self._hold.flushing is None and self._hold.keep(batch):
-            return None
-        return super().offer(batch)
-
-    def _acknowledged(self) -> None:
-        if self._hold.holding:
-            self._hold.flush_soon()
 
     def _emit(self, kind: wire.FrameKind, data: str) -> Awaitable[None]:
         return self._server.emit(

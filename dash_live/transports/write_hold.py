@@ -140,25 +140,6 @@ class WriteHold:
             return None
         return self.take()
 
-    def keep(self, batch: str) -> bool:
-        """Hold ``batch`` whatever the load (the transport cannot send now: its window is
-        full); False when :data:`MAX_HELD_BYTES` are held already and the caller must wait.
-        What is kept goes out with the next text :meth:`offer` returns, or by :meth:`flush_soon`.
-        """
-        if self._held >= MAX_HELD_BYTES:
-            return False
-        if not self._parts:
-            self._until = self._load.loop.time()
-            self._load.watch(self)
-        self._parts.append(batch[1:-1])
-        self._held += len(batch)
-        return True
-
-    @property
-    def holding(self) -> bool:
-        """Whether updates are held."""
-        return bool(self._parts)
-
     def take(self) -> str | None:
         """Everything held, as one frame of one batch (None when nothing is held)."""
         if not self._parts:

@@ -121,23 +121,6 @@ def test_a_transport_that_frames_batches_itself_gets_one_merged_batch(
     assert idle.offer(batch(9)) == batch(9)
 
 
-def test_kept_updates_go_out_with_the_next_text_in_order_and_keeping_is_bounded(
-    loop: ClockLoop,
-) -> None:
-    # The socket's full window: updates are kept whatever the load, up to MAX_HELD_BYTES.
-    hold = hold_on(loop, share=0.1, frame=str)
-    assert hold.keep(batch(0))
-    assert hold.keep(batch(1))
-    assert hold.holding
-    merged = hold.offer(batch(2))
-    assert merged is not None
-    assert [u.value for u in decode_batch(merged)] == ["t0 ", "t1 ", "t2 "]
-    assert not hold.holding
-    big = encode_batch([Update("out", "children", "set", "x" * MAX_HELD_BYTES)])
-    assert hold.keep(big)
-    assert not hold.keep(batch(3)), "kept past MAX_HELD_BYTES"
-
-
 def test_the_first_hold_is_shortened_at_random_to_spread_the_writes(
     loop: ClockLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
