@@ -51,8 +51,9 @@ SLICE = 0.01
 class Sink(Protocol):
     """Where one stream's frames go, as :func:`serve` hands them over (in order, one at a time).
 
-    ``offer`` and ``keepalive`` are plain methods that return what to await, None when there
-    is nothing to wait for: the hot path, once per yield, makes no coroutine it does not need.
+    ``start``, ``offer`` and ``send`` are plain methods that return what to await, None when
+    there is nothing to wait for: the hot path, once per yield, makes no coroutine it does not
+    need.
     """
 
     def start(self) -> Awaitable[None] | None:

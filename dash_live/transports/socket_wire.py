@@ -14,7 +14,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-__all__ = ["WINDOW", "attached_servers", "owner_key", "wrong_arguments"]
+__all__ = ["WINDOW", "attached_servers", "owner_key", "streams_over_socketio", "wrong_arguments"]
 
 #: Frames of one stream in flight (sent, not yet acknowledged by the page): a slow page holds
 #: its producer back instead of letting frames pile up in the server's memory.
