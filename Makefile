@@ -17,9 +17,11 @@ DEMO_INSTALLED := $(DEMO_VENV)/.installed
 .PHONY: demo test lint typecheck unit tstest compat bench build dist system clean
 
 # The demo's background-job card wants a redis-server (the app starts a private one).
+# `make demo BACKEND=fastapi` serves it on Dash's FastAPI backend (uvicorn) instead of Flask.
+BACKEND ?= flask
 demo: $(DEMO_INSTALLED)
 	@$(MAKE) --no-print-directory system SYSTEM_PACKAGES=/usr/bin/redis-server:redis-server
-	$(DEMO_PY) -m examples.showcase.app
+	SHOWCASE_BACKEND=$(BACKEND) $(DEMO_PY) -m examples.showcase.app
 
 # The showcase gets a venv of its own with only the [demo] extra, not the test and lint tools of
 # .venv. The editable install runs the hatch build hook in pip's isolated build env (which has

@@ -10,5 +10,7 @@ http://127.0.0.1:8050. Each section lives in its own module:
 - :mod:`.chat`: a chat room across tabs, browser to server with ``emit``, server to the room
   with ``push_props(..., to=room)``;
 - :mod:`.table`: the gapminder table streamed into an AG Grid with a progress bar;
-- :mod:`.app`: the layout and ``create_app()``.
+- :mod:`.app`: the layout and ``create_app()``;
+- :mod:`.backend`: all that differs between Flask and Dash's FastAPI backend
+  (``make demo BACKEND=fastapi``).
 """

@@ -3,14 +3,17 @@
 ``create_app()`` builds the app (tests serve it with no delays); running the module serves it::
 
     python -m examples.showcase.app          # or: make demo
+    SHOWCASE_BACKEND=fastapi python -m examples.showcase.app   # or: make demo BACKEND=fastapi
     SHOWCASE_WORD_DELAY=0.1 DASH_DEBUG=true python -m examples.showcase.app
 
+``SHOWCASE_BACKEND`` picks Dash's backend: ``flask`` (the default, served by Dash's ``app.run``)
+or ``fastapi`` (served by uvicorn; see :mod:`.backend` for all that differs).
 ``SHOWCASE_WORD_DELAY`` (seconds between two LoremLM words, default 0.03) and
 ``SHOWCASE_CHUNK_DELAY`` (seconds between two table chunks, default 0.2) and
 ``SHOWCASE_CHART_INTERVAL`` (seconds between two points of the live chart, default 0.5) set the
 pace;
-``DASH_DEBUG=true`` turns on Dash's dev tools and reloader. An optional first argument is the
-port (default 8050).
+``DASH_DEBUG=true`` turns on Dash's dev tools and, on Flask, its reloader. An optional first
+argument is the port (default 8050).
 """
 
 from __future__ import annotations
@@ -28,11 +31,12 @@ from typing import Any
 
 import dash
 import dash_mantine_components as dmc
-import flask
 
-from dash_live import LiveSocketIO, attach_socketio
+from dash_live import attach_socketio
 
+from . import backend as backends
 from . import chart, chat, jobs, lorem, notify, status, table
+from .backend import Socket
 
 __all__ = [
     "DEFAULT_CHART_INTERVAL",
@@ -94,7 +98,8 @@ def create_app(
     chunk_delay: float = DEFAULT_CHUNK_DELAY,
     job_delay: float = DEFAULT_JOB_DELAY,
     chart_interval: float = DEFAULT_CHART_INTERVAL,
-) -> tuple[dash.Dash, LiveSocketIO]:
+    backend: str = "flask",
+) -> tuple[dash.Dash, Socket]:
     """Build the showcase: the Dash app and its Socket.IO server.
 
     Parameters:
@@ -103,6 +108,8 @@ def create_app(
         job_delay: seconds each step of the background job takes.
         chart_interval: seconds between two points of the live chart (> 0). Its producer
             thread starts with the first connection; ``chart.producer_of(app).stop()`` ends it.
+        backend: ``"flask"`` (Flask-SocketIO) or ``"fastapi"`` (Dash's FastAPI backend, with
+            python-socketio's asyncio server); another value raises ``ValueError``.
 
     With ``DASH_LIVE_REDIS_URL`` set, Socket.IO goes through that Redis and the background
     job card is enabled.
@@ -112,10 +119,13 @@ def create_app(
         >>> app, socketio = create_app(word_delay=0, chunk_delay=0)
         >>> app.title
         'dash-live showcase'
+        >>> create_app(backend="django")
+        Traceback (most recent call last):
+        ...
+        ValueError: the showcase runs on backend 'flask' or 'fastapi', got 'django'
     """
-    app = dash.Dash(__name__, title="dash-live showcase")
+    app = backends.new_app(backends.check_backend(backend), __name__, title="dash-live showcase")
     socketio = attach_socketio(app)
-    assert isinstance(socketio, LiveSocketIO)  # the showcase runs on Flask
     app.layout = _layout()
     status.register(app)
     notify.register(app)
@@ -123,16 +133,16 @@ def create_app(
     chat.register(app, socketio)
     producer = chart.register(app, socketio, chart_interval)
 
-    # Flask-SocketIO keeps one handler per event and namespace: these do what each card needs
-    # of a connection. Flask-SocketIO sets request.sid.
-    @socketio.on("connect")
-    def on_connect() -> None:
-        chat.join_chat()
-        producer.welcome(flask.request.sid)  # type: ignore[attr-defined]
+    # Both servers keep one handler per event and namespace: these do what each card needs of
+    # a connection.
+    @backends.on(socketio, "connect")
+    def on_connect(sid: str) -> None:
+        chat.join_chat(socketio, sid)
+        producer.welcome(sid)
 
-    @socketio.on("disconnect")
-    def on_disconnect() -> None:
-        producer.forget(flask.request.sid)  # type: ignore[attr-defined]
+    @backends.on(socketio, "disconnect")
+    def on_disconnect(sid: str) -> None:
+        producer.forget(sid)
 
     table.register(chunk_delay)
     jobs.register(app, job_delay)
@@ -184,13 +194,17 @@ def _private_redis() -> subprocess.Popen[bytes] | None:
 if __name__ == "__main__":
     # SIGTERM (e.g. `kill`) ends the demo through sys.exit, so atexit stops the private Redis.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        chosen = backends.check_backend(os.environ.get("SHOWCASE_BACKEND", backends.BACKENDS[0]))
+    except ValueError as error:
+        sys.exit(f"SHOWCASE_BACKEND (make demo BACKEND=...): {error}")
     _private_redis()
     showcase, _ = create_app(
         word_delay=_delay("SHOWCASE_WORD_DELAY", DEFAULT_WORD_DELAY),
         chunk_delay=_delay("SHOWCASE_CHUNK_DELAY", DEFAULT_CHUNK_DELAY),
         chart_interval=_delay("SHOWCASE_CHART_INTERVAL", DEFAULT_CHART_INTERVAL),
+        backend=chosen,
     )
     debug = os.environ.get("DASH_DEBUG", "").lower() in ("1", "true", "yes")
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8050
-    # The version check would ask dash-version.plotly.com: the showcase must work offline.
-    showcase.run(host="127.0.0.1", port=port, debug=debug, dev_tools_disable_version_check=True)
+    backends.serve(showcase, port, debug)

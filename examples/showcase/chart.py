@@ -47,6 +47,7 @@ import logging
 import random
 import threading
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +56,9 @@ import dash
 import dash_mantine_components as dmc
 from dash import dcc
 
-from dash_live import LiveSocketIO, push_props
+from dash_live import push_props
+
+from .backend import Socket
 
 __all__ = [
     "CHART_ID",
@@ -73,7 +76,6 @@ __all__ = [
 CHART_ID = "live-chart"
 MAX_POINTS = 300
 DEFAULT_INTERVAL = 0.5
-_EXTENSION = "showcase-live-chart"  # the key of the app's Producer in Flask's app.extensions
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +160,7 @@ class Producer:
 
     def __init__(
         self,
-        socketio: LiveSocketIO,
+        socketio: Socket,
         interval: float = DEFAULT_INTERVAL,
         max_points: int = MAX_POINTS,
         seed: int | None = None,
@@ -270,12 +272,17 @@ def card() -> Any:
     )
 
 
-def register(app: dash.Dash, socketio: LiveSocketIO, interval: float) -> Producer:
+# Each app's Producer, for producer_of: kept beside the app rather than in its server (a
+# FastAPI app has no Flask ``extensions``), and gone with the app.
+_PRODUCERS: weakref.WeakKeyDictionary[dash.Dash, Producer] = weakref.WeakKeyDictionary()
+
+
+def register(app: dash.Dash, socketio: Socket, interval: float) -> Producer:
     """Make the app's :class:`Producer` (``interval`` seconds between two points) and keep it
     with the app, where :func:`producer_of` finds it. The app's connect and disconnect
     handlers must call its :meth:`~Producer.welcome` and :meth:`~Producer.forget`."""
     producer = Producer(socketio, interval)
-    app.server.extensions[_EXTENSION] = producer
+    _PRODUCERS[app] = producer
     return producer
 
 
@@ -289,5 +296,4 @@ def producer_of(app: dash.Dash) -> Producer:
     >>> producer_of(app) is producer
     True
     """
-    producer: Producer = app.server.extensions[_EXTENSION]
-    return producer
+    return _PRODUCERS[app]

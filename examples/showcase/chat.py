@@ -3,12 +3,14 @@
 - Browser to server: a clientside callback sets the ``DashSocketIO``'s ``emit`` prop to
   ``{"event": "chat", "data": {"name": ..., "text": ...}}``; every assignment sends once.
 - Joining: each connection joins the ``chat`` room in the Socket.IO ``connect`` handler
-  (``flask_socketio.join_room``, in :func:`join_chat`, which the app's one connect handler
-  calls). dash-live wraps that handler, so the connection also joins its user's room first.
-- Server to the room: ``@socketio.on("chat")`` checks the message and, if it is fine,
+  (``join_room("chat", sid)``, in :func:`join_chat`, which the app's one connect handler
+  calls). The same call works on Flask and on FastAPI; the tab's ``DashSocketIO`` lists the
+  room in its ``rooms`` prop. On Flask dash-live wraps that handler, so the connection also
+  joins its user's room first.
+- Server to the room: the ``chat`` handler checks the message and, if it is fine,
   ``push_props("chat-log", {"children": append([line])}, to="chat")`` adds one line to the
-  log of every open tab. A bad message goes back to its sender only (``to=request.sid``), as
-  the error of the input at fault, and is not broadcast.
+  log of every open tab. A bad message goes back to its sender only (``to=sid``), as the
+  error of the input at fault, and is not broadcast.
 """
 
 from __future__ import annotations
@@ -18,12 +20,11 @@ from typing import Any
 
 import dash
 import dash_mantine_components as dmc
-import flask
-import flask_socketio
 from dash import Input, Output, State, html
 
-from dash_live import LiveSocketIO, append, push_props
+from dash_live import append, join_room, push_props
 
+from .backend import Socket, on
 from .status import SOCKET_ID
 
 __all__ = ["MAX_NAME", "MAX_TEXT", "ROOM", "card", "check_message", "join_chat", "register"]
@@ -112,12 +113,12 @@ def card() -> Any:
     )
 
 
-def join_chat() -> None:
-    """Put the connecting socket in the chat room; call it from the connect handler."""
-    flask_socketio.join_room(ROOM)
+def join_chat(socketio: Socket, sid: str) -> None:
+    """Put the connecting socket ``sid`` in the chat room; call it from the connect handler."""
+    join_room(ROOM, sid, socketio=socketio)
 
 
-def register(app: dash.Dash, socketio: LiveSocketIO) -> None:
+def register(app: dash.Dash, socketio: Socket) -> None:
     """Send from the browser on click or Enter; check and broadcast on the server."""
     app.clientside_callback(
         _SEND,
@@ -129,9 +130,8 @@ def register(app: dash.Dash, socketio: LiveSocketIO) -> None:
         prevent_initial_call=True,
     )
 
-    @socketio.on(EVENT)
-    def on_chat(data: object) -> None:
-        sender: str = flask.request.sid  # type: ignore[attr-defined]  # set by Flask-SocketIO
+    @on(socketio, EVENT)
+    def on_chat(sender: str, data: object) -> None:
         try:
             name, text = check_message(data)
         except InvalidMessage as bad:

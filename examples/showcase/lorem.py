@@ -3,7 +3,8 @@
 - **Over Socket.IO**: an ordinary ``@app.callback`` knows the tab's socket id (``State`` of the
   ``DashSocketIO``'s ``socketId``) and, while it runs, pushes each word with
   ``push_props("answer", {"children": append(word)}, to=socket_id)`` and emits
-  ``notification`` events. Its own return value arrives last, as usual.
+  ``notification`` events. Its own return value arrives last, as usual. On FastAPI it runs in
+  a thread (:func:`~.backend.off_the_loop`): Dash would run a plain ``def`` on the event loop.
 - **Over an event callback**: an ``@event_callback`` generator yields
   ``stream_props("answer-ec", {"children": append(word)})``; ``running`` greys out the buttons
   while it streams, the Stop button cancels it (the generator is closed on the server), and
@@ -24,9 +25,10 @@ import dash
 import dash_mantine_components as dmc
 from dash import Input, Output, State
 
-from dash_live import LiveSocketIO, append, event_callback, push_props, stream_props
+from dash_live import append, event_callback, push_props, stream_props
 from dash_live.core.stream_props import StreamProps
 
+from .backend import Socket, off_the_loop
 from .notify import EVENT, NOTIFY_ID, note
 from .status import SOCKET_ID
 
@@ -115,7 +117,7 @@ def event_callback_card() -> Any:
     )
 
 
-def register(app: dash.Dash, socketio: LiveSocketIO, word_delay: float) -> None:
+def register(app: dash.Dash, socketio: Socket, word_delay: float) -> None:
     """Register both LoremLM callbacks; ``word_delay`` seconds pass between two words."""
 
     @app.callback(
@@ -126,6 +128,7 @@ def register(app: dash.Dash, socketio: LiveSocketIO, word_delay: float) -> None:
         running=[(Output("ask", "loading"), True, False)],
         prevent_initial_call=True,
     )
+    @off_the_loop(app)
     def ask_over_socketio(_clicks: int, question: str | None, socket_id: str | None) -> str:
         if not socket_id:
             return "Not connected yet: try again in a moment."
@@ -138,7 +141,7 @@ def register(app: dash.Dash, socketio: LiveSocketIO, word_delay: float) -> None:
         push_props("answer", {"children": ""}, to=socket_id)
         for word in words:
             if word_delay:
-                socketio.sleep(word_delay)  # a real model would be computing here
+                time.sleep(word_delay)  # a real model would be computing here (in a thread)
             push_props("answer", {"children": append(word)}, to=socket_id)
         done = note(
             SIO_TITLE,

@@ -89,6 +89,14 @@ def page(new_page: Callable[..., Page]) -> Page:
     return new_page()
 
 
+@pytest.fixture(params=["flask", pytest.param("fastapi", marks=needs_fastapi)])
+def showcase_backend(request: pytest.FixtureRequest) -> str:
+    """Each showcase test runs on the backends the showcase runs on
+    (``examples.showcase.backend.BACKENDS``): Flask, and Dash's FastAPI backend (uvicorn)."""
+    name: str = request.param
+    return name
+
+
 LiveApp = Callable[..., dash.Dash]
 
 

@@ -1,12 +1,15 @@
 """The showcase (examples/showcase) in a real browser: each section does what it shows.
 
 The app is served with no delays, so the streams finish quickly, except where a test stops a
-stream midway: there it runs at a human pace, and the test waits on what the page shows.
+stream midway: there it runs at a human pace, and the test waits on what the page shows. Each
+test runs on Flask and on Dash's FastAPI backend (the ``showcase_backend`` fixture).
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 
 import dash
@@ -14,7 +17,7 @@ import plotly.data
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from devtools.processes import ServerProcess
+from devtools.processes import ROOT, ServerProcess
 from examples.showcase import chart
 from examples.showcase.app import create_app
 from examples.showcase.lorem import answer_text, tokens
@@ -44,8 +47,12 @@ def serve(serve: Callable[[object], LiveServer]) -> Iterator[Callable[[object], 
         assert chart.producer_of(app).stop(), "the live chart's producer thread did not end"
 
 
-def open_showcase(page: Page, serve: Callable[[object], LiveServer], **delays: float) -> LiveServer:
-    app, _socketio = create_app(**{"word_delay": 0.0, "chunk_delay": 0.0, **delays})
+def open_showcase(
+    page: Page, serve: Callable[[object], LiveServer], backend: str, **delays: float
+) -> LiveServer:
+    app, _socketio = create_app(
+        backend=backend, **{"word_delay": 0.0, "chunk_delay": 0.0, **delays}
+    )
     server = serve(app)
     visit(page, server.url)
     return server
@@ -70,8 +77,10 @@ def progress(page: Page) -> Locator:
     return page.locator("#table-progress [role=progressbar]")
 
 
-def test_status_badge_shows_connected(page: Page, serve: Callable[[object], LiveServer]) -> None:
-    open_showcase(page, serve)
+def test_status_badge_shows_connected(
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
+) -> None:
+    open_showcase(page, serve, showcase_backend)
     expect(page.locator("#connection-badge")).to_have_text("connected")
     socket_id = page.evaluate("() => window.dash_component_api.getLayout('socket').props.socketId")
     assert isinstance(socket_id, str)
@@ -80,8 +89,11 @@ def test_status_badge_shows_connected(page: Page, serve: Callable[[object], Live
 
 
 @pytest.fixture
-def showcase_process() -> Iterator[ServerProcess]:
-    server = ServerProcess.module("examples.showcase.app")
+def showcase_process(showcase_backend: str) -> Iterator[ServerProcess]:
+    # As `make demo BACKEND=...` runs it.
+    server = ServerProcess.module(
+        "examples.showcase.app", env={"SHOWCASE_BACKEND": showcase_backend}
+    )
     yield server
     server.stop()
 
@@ -100,9 +112,9 @@ def test_status_badge_follows_a_server_restart(
 
 
 def test_loremlm_over_socketio_streams_the_whole_answer(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
 ) -> None:
-    open_showcase(page, serve)
+    open_showcase(page, serve, showcase_backend)
     question = "What does dash-live push?"
     page.fill("#question", question)
     page.click("#ask")
@@ -115,10 +127,33 @@ def test_loremlm_over_socketio_streams_the_whole_answer(
     expect(page.locator("#ask")).to_be_enabled()
 
 
-def test_loremlm_over_an_event_callback_streams_the_whole_answer(
-    page: Page, serve: Callable[[object], LiveServer]
+def test_loremlm_over_socketio_shows_the_words_as_they_come(
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
 ) -> None:
-    open_showcase(page, serve)
+    open_showcase(page, serve, showcase_backend, **HUMAN_PACE)
+    question = "Word by word?"
+    full = answer_text(question)
+    page.fill("#question", question)
+    page.click("#ask")
+    # Part of the answer while the callback still runs: its status comes with its return.
+    # (On FastAPI, a callback left on the event loop would push nothing until it returned.)
+    page.wait_for_function(
+        """(full) => {
+            const answer = document.querySelector('#answer').innerText;
+            const status = document.querySelector('#status').innerText;
+            return answer.split(' ').length >= 3 && answer.length < full.length && !status;
+        }""",
+        arg=full,
+        timeout=15_000,
+    )
+    expect(page.locator("#answer")).to_have_text(full, timeout=30_000)
+    expect(page.locator("#status")).to_have_text(f"Answered in {len(tokens(question))} words.")
+
+
+def test_loremlm_over_an_event_callback_streams_the_whole_answer(
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
+) -> None:
+    open_showcase(page, serve, showcase_backend)
     question = "Is the answer the same twice?"
     page.fill("#ec-question", question)
     for _run in range(2):  # the second run starts from an empty answer again
@@ -132,9 +167,9 @@ def test_loremlm_over_an_event_callback_streams_the_whole_answer(
 
 
 def test_stop_cancels_the_event_callback_midway(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
 ) -> None:
-    open_showcase(page, serve, **HUMAN_PACE)
+    open_showcase(page, serve, showcase_backend, **HUMAN_PACE)
     question = "Will you stop?"
     full = answer_text(question)
     page.fill("#ec-question", question)
@@ -159,10 +194,10 @@ def test_stop_cancels_the_event_callback_midway(
 
 
 def test_chat_reaches_every_tab_and_rejects_an_empty_message(
-    new_page: Callable[..., Page], serve: Callable[[object], LiveServer]
+    new_page: Callable[..., Page], serve: Callable[[object], LiveServer], showcase_backend: str
 ) -> None:
     alice = new_page()
-    server = open_showcase(alice, serve)
+    server = open_showcase(alice, serve, showcase_backend)
     alice_second_tab = new_page(alice.context)
     bob = new_page()  # another browser profile: another user
     for page in (alice_second_tab, bob):
@@ -195,9 +230,9 @@ def test_chat_reaches_every_tab_and_rejects_an_empty_message(
 
 
 def test_table_streams_every_gapminder_row(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
 ) -> None:
-    open_showcase(page, serve)
+    open_showcase(page, serve, showcase_backend)
     for run in (1, 2):  # the second stream replaces the rows of the first
         page.click("#start-table")
         expect(page.locator("#table-status")).to_have_text(
@@ -215,9 +250,9 @@ def grid_cell(page: Page, row: int, field: str) -> Locator:
 
 
 def test_the_grid_formats_its_numbers_and_sorts_them_as_numbers(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
 ) -> None:
-    open_showcase(page, serve)
+    open_showcase(page, serve, showcase_backend)
     page.click("#start-table")
     page.wait_for_function(f"() => ({ROW_COUNT})() === {ROWS}", timeout=30_000)
     # The first gapminder row: Afghanistan 1952, pop 8425333, lifeExp 28.801, gdpPercap 779.45.
@@ -239,8 +274,10 @@ def test_the_grid_formats_its_numbers_and_sorts_them_as_numbers(
     expect(grid_cell(page, 0, "country")).to_have_text("China")
 
 
-def test_cancel_stops_the_table_midway(page: Page, serve: Callable[[object], LiveServer]) -> None:
-    open_showcase(page, serve, **HUMAN_PACE)
+def test_cancel_stops_the_table_midway(
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
+) -> None:
+    open_showcase(page, serve, showcase_backend, **HUMAN_PACE)
     page.click("#start-table")
     page.wait_for_function(f"() => ({ROW_COUNT})() >= 100", timeout=15_000)
     expect(page.locator("#cancel-table")).to_be_enabled()
@@ -256,13 +293,16 @@ def test_cancel_stops_the_table_midway(page: Page, serve: Callable[[object], Liv
 
 
 def test_a_job_in_another_process_reports_to_the_tab_that_started_it(
-    page: Page, serve: Callable[[object], LiveServer], monkeypatch: pytest.MonkeyPatch
+    page: Page,
+    serve: Callable[[object], LiveServer],
+    monkeypatch: pytest.MonkeyPatch,
+    showcase_backend: str,
 ) -> None:
     redis_server = RedisServer().start()
     try:
         # The app, and the job process it starts, find Redis through this one setting.
         monkeypatch.setenv("DASH_LIVE_REDIS_URL", redis_server.url)
-        open_showcase(page, serve, job_delay=0.0)
+        open_showcase(page, serve, showcase_backend, job_delay=0.0)
         page.click("#start-job")
         expect(page.locator("#job-started")).to_contain_text("Job started", timeout=10_000)
         expect(page.locator("#job-status")).to_have_text("Job done: 20 steps.", timeout=30_000)
@@ -274,9 +314,31 @@ def test_a_job_in_another_process_reports_to_the_tab_that_started_it(
 
 
 def test_without_redis_the_job_card_says_what_it_needs(
-    page: Page, serve: Callable[[object], LiveServer], monkeypatch: pytest.MonkeyPatch
+    page: Page,
+    serve: Callable[[object], LiveServer],
+    monkeypatch: pytest.MonkeyPatch,
+    showcase_backend: str,
 ) -> None:
     monkeypatch.delenv("DASH_LIVE_REDIS_URL", raising=False)
-    open_showcase(page, serve)
+    open_showcase(page, serve, showcase_backend)
     expect(page.locator("#start-job")).to_be_disabled()
     expect(page.get_by_text("Needs Redis: set DASH_LIVE_REDIS_URL")).to_be_visible()
+
+
+def test_a_bad_backend_is_refused_naming_it() -> None:
+    with pytest.raises(ValueError, match=r"backend 'flask' or 'fastapi', got 'quart'"):
+        create_app(backend="quart")
+    # As `make demo BACKEND=flsk` runs it: a one-line message, before anything starts.
+    run = subprocess.run(
+        [sys.executable, "-m", "examples.showcase.app", "0"],
+        cwd=ROOT,
+        env={"PATH": "", "PYTHONPATH": str(ROOT), "SHOWCASE_BACKEND": "flsk"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1] == (
+        "SHOWCASE_BACKEND (make demo BACKEND=...): "
+        "the showcase runs on backend 'flask' or 'fastapi', got 'flsk'"
+    )

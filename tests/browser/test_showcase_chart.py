@@ -2,7 +2,8 @@
 
 The producer runs fast here (a point every 50 ms) so that tabs connect while it pushes: a tab
 that missed or doubled a point at the seam between its history and the live pushes would
-differ from the server's history, which the tests compare it with, point by point.
+differ from the server's history, which the tests compare it with, point by point. Each test
+runs on Flask and on Dash's FastAPI backend (the ``showcase_backend`` fixture).
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ def wait_for_points(page: Page, count: int) -> None:
 
 @pytest.fixture
 def showcase(
-    serve: Callable[[object], LiveServer],
+    serve: Callable[[object], LiveServer], showcase_backend: str
 ) -> Iterator[tuple[LiveServer, chart.Producer]]:
     """The showcase served with a fast chart; its producer thread is stopped afterwards."""
-    app, _socketio = create_app(word_delay=0.0, chunk_delay=0.0, chart_interval=INTERVAL)
+    app, _socketio = create_app(
+        word_delay=0.0, chunk_delay=0.0, chart_interval=INTERVAL, backend=showcase_backend
+    )
     producer = chart.producer_of(app)
     yield serve(app), producer
     assert producer.stop(), "the chart's producer thread did not end"
@@ -113,9 +116,11 @@ def test_the_producer_starts_once_and_stops_for_good(
 
 
 def test_a_reconnecting_tab_catches_up_without_doubling_a_point(
-    page: Page, serve: Callable[[object], LiveServer]
+    page: Page, serve: Callable[[object], LiveServer], showcase_backend: str
 ) -> None:
-    app, socketio = create_app(word_delay=0.0, chunk_delay=0.0, chart_interval=INTERVAL)
+    app, socketio = create_app(
+        word_delay=0.0, chunk_delay=0.0, chart_interval=INTERVAL, backend=showcase_backend
+    )
     producer = chart.producer_of(app)
     try:
         visit(page, serve(app).url)
