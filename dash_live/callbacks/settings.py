@@ -13,7 +13,8 @@
                                                   ``"socketio"`` (the page's connection)
 ``DASH_LIVE_BUSY_HOLD``                 0.04      FastAPI backend: how long a stream holds its
                                                   updates, to write them together, while the
-                                                  event loop is busy; seconds, 0 never holds
+                                                  event loop is busy; seconds, 0 never holds;
+                                                  up to 16 times as long while it is saturated
 ``DASH_LIVE_BUSY_SHARE``                0.5       the share of one core the event loop's thread
                                                   must be using for streams to hold (0: always)
 ======================================  ========  ===============================================
