@@ -8,8 +8,12 @@ an ``async def`` generator on the loop, a plain one in a thread of its own. What
 transport's own is its :class:`SocketSink`, which emits each frame to the connection that asked
 for it, at most :data:`~dash_live.transports.socket_wire.WINDOW` unacknowledged at a time: a
 page that stops acknowledging holds its generator back, and the driver ends the stream at its
-timeout. While the loop is busy, a stream's updates are held a moment and emitted together
-(:mod:`dash_live.transports.write_hold`), as over SSE: fewer, larger packets when it matters.
+timeout. Only every :data:`~dash_live.transports.socket_wire.ACK_EVERY`-th frame asks for an
+acknowledgement, and the frames between go straight to Engine.IO as encoded Socket.IO packets:
+python-socketio's ``emit`` makes a task per recipient and scans the data for binary parts,
+which for one frame to one connection is most of its cost. While the loop is busy, a stream's
+updates are held a moment and emitted together (:mod:`dash_live.transports.write_hold`), as
+over SSE: fewer, larger packets when it matters.
 
 A disconnect ends every stream of that connection at once (see :meth:`SocketStreams.closed`);
 nothing more is sent to it.
@@ -18,6 +22,7 @@ nothing more is sent to it.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable
 from http.cookies import SimpleCookie
@@ -33,15 +38,37 @@ from ..core.frames import Frame, KeepAlive, Updates
 from ..core.serialize import RawJSON
 from .asgi import HeldSink, serve
 from .asgi_routes import OpenStream, open_stream
-from .socket_wire import WINDOW, attached_servers, owner_key, wrong_arguments
+from .socket_wire import (
+    ACK_EVERY,
+    WINDOW,
+    asks_ack,
+    attached_servers,
+    owner_key,
+    wrong_arguments,
+)
 
 __all__ = ["SocketSink", "SocketStreams", "Window", "install"]
 
 logger = logging.getLogger("dash_live")
 
 
+class EngineIO(Protocol):
+    """What this transport uses of python-engineio's ``AsyncServer`` (``AsyncServer.eio``)."""
+
+    async def send(self, sid: str, data: str) -> None: ...
+
+
+class Manager(Protocol):
+    """What this transport uses of python-socketio's client manager (``AsyncServer.manager``)."""
+
+    def eio_sid_from_sid(self, sid: str, namespace: str) -> str | None: ...
+
+
 class AsyncServer(Protocol):
     """What this transport uses of python-socketio's ``AsyncServer``."""
+
+    eio: EngineIO
+    manager: Manager
 
     def on(self, event: str, handler: Any = None, namespace: str | None = None) -> Any: ...
 
@@ -58,6 +85,8 @@ class Window:
     (True, False)
     >>> window.release(); window.take_now()
     True
+    >>> window.release(3); [window.take_now() for _ in range(4)]
+    [True, True, True, False]
     """
 
     def __init__(self, size: int = WINDOW) -> None:
@@ -78,9 +107,9 @@ class Window:
             await self._freed.wait()
         self._free -= 1
 
-    def release(self, *_ack: object) -> None:
-        """The page acknowledged a frame (Socket.IO calls this with the ack's arguments)."""
-        self._free += 1
+    def release(self, count: int = 1) -> None:
+        """The page acknowledged ``count`` frames."""
+        self._free += count
         self._freed.set()
 
 
@@ -108,15 +137,26 @@ class SocketSink(HeldSink):
         self._gone = gone
         self._grace = settings.keepalive
         self._window = Window()
+        self._sent = 0
+        # A Socket.IO EVENT packet on namespace "/" up to the data: 2["event","stream id","
+        self._packet_head = "2" + json.dumps([wire.FRAME_EVENT, stream_id])[:-1] + ',"'
         super().__init__(settings, str)  # a batch is emitted as it is: the frame is the emit
 
+    def _acked(self, *_answer: object) -> None:
+        self._window.release(ACK_EVERY)
+
     def _emit(self, kind: wire.FrameKind, data: str) -> Awaitable[None]:
+        self._sent += 1
+        if not asks_ack(self._sent):
+            eio_sid = self._server.manager.eio_sid_from_sid(self._sid, "/")
+            if eio_sid is not None:  # None: the connection has just gone
+                return self._server.eio.send(eio_sid, f'{self._packet_head}{kind}",{data}]')
         return self._server.emit(
             wire.FRAME_EVENT,
             (self._stream_id, kind, RawJSON(data)),
             to=self._sid,
             namespace="/",
-            callback=self._window.release,
+            callback=self._acked if asks_ack(self._sent) else None,
             # The connection lives in this process (it sent the request): skip the queue.
             ignore_queue=True,
         )

@@ -10,10 +10,13 @@ Wire format, namespace ``/``::
                                                                            or {"error", "status"}
     client -> server  "dash-live:cancel"  {"stream": id}                     ack: none, or
                                                                            {"error", "status"}
-    server -> client  "dash-live:frame"   stream id, kind, data            ack: once applied
+    server -> client  "dash-live:frame"   stream id, kind, data            ack: once applied,
+                                                                           every ACK_EVERY-th
 
 ``kind`` and ``data`` are a frame's (:mod:`dash_live.core.frames`), the same JSON as over SSE
-(``update``: a batch, ``error``: ``{message, traceback}``, ``end``: ``{reason}``). At most
+(``update``: a batch, ``error``: ``{message, traceback}``, ``end``: ``{reason}``). Every
+:data:`~dash_live.transports.socket_wire.ACK_EVERY`-th frame of a stream asks for an
+acknowledgement, which stands for it and the frames before it. At most
 :data:`WINDOW` frames of a stream are unacknowledged at a time: a slow page holds the producer
 back through the runner's bounded hand-off instead of letting frames pile up in memory. A
 disconnect cancels every stream of that connection on the server. A client event with other
@@ -45,7 +48,7 @@ from ..core import frames, wire
 from ..core.frames import End, KeepAlive
 from ..core.serialize import RawJSON
 from .flask_request import client_address, flask_facts
-from .socket_wire import WINDOW, owner_key, wrong_arguments
+from .socket_wire import ACK_EVERY, WINDOW, asks_ack, owner_key, wrong_arguments
 
 
 class SocketServer(Protocol):
@@ -79,11 +82,15 @@ class Window:
         self._cancelled = False
         self._changed = threading.Condition()
 
-    def release(self, *_ack: object) -> None:
-        """The page acknowledged a frame."""
+    def release(self, count: int = 1) -> None:
+        """The page acknowledged ``count`` frames."""
         with self._changed:
-            self._free += 1
+            self._free += count
             self._changed.notify()
+
+    def acked(self, *_answer: object) -> None:
+        """Socket.IO's callback of a frame that asked for an acknowledgement."""
+        self.release(ACK_EVERY)
 
     def cancel(self) -> None:
         """The run was cancelled (a cancel, a disconnect): nobody reads the updates any more."""
@@ -122,6 +129,7 @@ def _pump(
     window = Window()
     runner.on_cancel(window.cancel)
     session = new_session(request, settings, debug, time.monotonic())
+    sent = 0
     try:
         for group in run_frames(session, runner):
             for frame in group:
@@ -139,12 +147,13 @@ def _pump(
                             stream_id,
                         )
                     return
+                sent += 1
                 socketio.server.emit(
                     FRAME_EVENT,
                     (stream_id, frames.kind(frame), RawJSON(frames.data(frame))),
                     to=sid,
                     namespace="/",
-                    callback=window.release,
+                    callback=window.acked if asks_ack(sent) else None,
                     # The connection lives in this process (it sent the request): skip the queue.
                     ignore_queue=True,
                 )
