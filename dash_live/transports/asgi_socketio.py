@@ -22,7 +22,6 @@ nothing more is sent to it.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Awaitable
 from http.cookies import SimpleCookie
@@ -35,7 +34,7 @@ from ..callbacks.settings import StreamSettings
 from ..callbacks.streams import HttpFacts, cancelled_stream, live_streams
 from ..core import frames, wire
 from ..core.frames import Frame, KeepAlive, Updates
-from ..core.serialize import RawJSON
+from ..core.serialize import RawJSON, to_json
 from .asgi import HeldSink, serve
 from .asgi_routes import OpenStream, open_stream
 from .socket_wire import (
@@ -112,6 +111,10 @@ class Window:
         self._free += count
         self._freed.set()
 
+    def acked(self, *_answer: object) -> None:
+        """Socket.IO's callback of a frame that asked for an acknowledgement."""
+        self.release(ACK_EVERY)
+
 
 class SocketSink(HeldSink):
     """A :class:`~dash_live.transports.asgi.Sink` that emits each frame as ``dash-live:frame``
@@ -138,25 +141,25 @@ class SocketSink(HeldSink):
         self._grace = settings.keepalive
         self._window = Window()
         self._sent = 0
-        # A Socket.IO EVENT packet on namespace "/" up to the data: 2["event","stream id","
-        self._packet_head = "2" + json.dumps([wire.FRAME_EVENT, stream_id])[:-1] + ',"'
+        # What emit would send of a frame, up to its kind and data: a Socket.IO EVENT ("2") on
+        # namespace "/", its arguments encoded as SocketJSON encodes them. Built once: per frame
+        # only the kind (a fixed word) and the data (JSON already) are added.
+        self._packet_head = f"2[{to_json(wire.FRAME_EVENT)},{to_json(stream_id)},"
         super().__init__(settings, str)  # a batch is emitted as it is: the frame is the emit
-
-    def _acked(self, *_answer: object) -> None:
-        self._window.release(ACK_EVERY)
 
     def _emit(self, kind: wire.FrameKind, data: str) -> Awaitable[None]:
         self._sent += 1
-        if not asks_ack(self._sent):
+        asks = asks_ack(self._sent)
+        if not asks:
             eio_sid = self._server.manager.eio_sid_from_sid(self._sid, "/")
             if eio_sid is not None:  # None: the connection has just gone
-                return self._server.eio.send(eio_sid, f'{self._packet_head}{kind}",{data}]')
+                return self._server.eio.send(eio_sid, f'{self._packet_head}"{kind}",{data}]')
         return self._server.emit(
             wire.FRAME_EVENT,
             (self._stream_id, kind, RawJSON(data)),
             to=self._sid,
             namespace="/",
-            callback=self._acked if asks_ack(self._sent) else None,
+            callback=self._window.acked if asks else None,
             # The connection lives in this process (it sent the request): skip the queue.
             ignore_queue=True,
         )
